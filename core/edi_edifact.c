@@ -1,0 +1,2 @@
+/* placeholder: being written */
+typedef int sg_placeholder_edi_edifact;

@@ -1,0 +1,60 @@
+/*
+ * rules.h - the business rules applied to canonical documents.
+ *
+ * The rules read a canonical document, the configuration and the current
+ * state in Redis, decide, and commit the decision in one atomic Lua
+ * script that also acknowledges the stream entry.  A redelivered entry
+ * finds its applied-marker and changes nothing.
+ *
+ * First rules (orders): delivery time nodes (processing and dispatch
+ * deadlines), supplier qualification (unknown, expired, blocked ->
+ * held with the reason), approval level by amount and category.
+ */
+#ifndef SG_RULES_H
+#define SG_RULES_H
+
+#include <hiredis/hiredis.h>
+
+#include "config.h"
+#include "errors.h"
+
+struct sg_rules;
+
+/* One stream entry as the worker read it; all borrowed. */
+struct sg_entry {
+    const char *stream;     /* "sg:stream:order" */
+    const char *group;      /* SG_GROUP */
+    const char *id;         /* stream entry id "1733312345678-0" */
+    const char *msg;        /* message id */
+    const char *type;       /* document type */
+    const char *key;        /* business key */
+    const char *partner;    /* may be "" */
+    long long received_ms;
+    const char *xml;
+    size_t xml_len;
+};
+
+enum sg_rules_result {
+    SG_RULES_OK = 0,        /* applied now or before; entry acked */
+    SG_RULES_RETRY = -1,    /* Redis trouble: leave pending, retry */
+    SG_RULES_FAILED = -2    /* the document cannot be applied; errs */
+};
+
+/* Rules bound to cfg (borrowed for the lifetime of the rules). */
+struct sg_rules *sg_rules_create(const struct sg_config *cfg);
+void sg_rules_free(struct sg_rules *r);
+
+/* Apply the rules to one entry on connection c. */
+enum sg_rules_result sg_rules_apply(struct sg_rules *r, redisContext *c,
+                                    const struct sg_entry *e,
+                                    long long now_ms,
+                                    struct sg_errors *errs);
+
+/*
+ * Raise an SLA-breach event for each deadline due at now_ms whose node
+ * is still open.  Returns the number of breaches raised, or -1 on a
+ * Redis error.  Safe to run from several processes at once.
+ */
+long sg_rules_sweep(struct sg_rules *r, redisContext *c, long long now_ms);
+
+#endif /* SG_RULES_H */
