@@ -121,7 +121,7 @@ sg_redis_child_start(struct sg_redis_child *child, const char *server,
                      const char *dir, const char *appendfsync, char *err,
                      size_t errlen)
 {
-    char sock[sizeof(child->address)];
+    char sock[sizeof(child->address) - 8];
     int i, status;
 
     memset(child, 0, sizeof(*child));

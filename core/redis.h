@@ -23,7 +23,7 @@ redisContext *sg_redis_connect(const char *address, int timeout_ms,
 /* An embedded redis-server started by us. */
 struct sg_redis_child {
     pid_t pid;
-    char address[160];      /* "unix:<state_dir>/redis.sock" */
+    char address[200];      /* "unix:<state_dir>/redis.sock" */
     char dir[4096];
 };
 

@@ -1,2 +1,141 @@
-/* placeholder: being written; skipped until then */
-int main(void) { return 77; }
+/*
+ * test_plugin.c - the plugin loader: the real supplier_edi plugin loads,
+ * and plugins with a wrong ABI or no descriptor are refused while the
+ * others keep working.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+
+#include "plugin.h"
+#include "testlib.h"
+
+static const char *
+sg_plugin_path(const char *rel)
+{
+    static char path[4096];
+
+    snprintf(path, sizeof(path), "%s", sg_test_buildpath(rel));
+    return path;
+}
+
+static void
+test_load_real_plugin(void)
+{
+    struct sg_plugins *p = sg_plugins_new();
+    struct sg_errors errs;
+    const struct sg_option *o;
+    const struct sg_loaded_plugin *lp;
+
+    sg_errors_init(&errs, 10);
+    o = sg_plugins_probe(p, "supplier_edi",
+                         sg_plugin_path("plugins/supplier_edi/.libs/"
+                                        "supplier_edi.so"), 1, &errs);
+    CU_ASSERT_PTR_NOT_NULL(o);
+    CU_ASSERT_EQUAL_FATAL(p->n, 1);
+    CU_ASSERT_EQUAL(p->n_refused, 0);
+    CU_ASSERT_EQUAL(errs.n, 0);
+    /* Not usable before init. */
+    CU_ASSERT_PTR_NULL(sg_plugins_find(p, "supplier_edi"));
+    p->items[0].ready = 1;
+    lp = sg_plugins_for_type(p, "application/EDI-X12; charset=us-ascii");
+    CU_ASSERT_PTR_NOT_NULL(lp);
+    lp = sg_plugins_for_type(p, "APPLICATION/edifact");
+    CU_ASSERT_PTR_NOT_NULL(lp);
+    CU_ASSERT_PTR_NULL(sg_plugins_for_type(p, "application/edifactx"));
+    CU_ASSERT_PTR_NULL(sg_plugins_for_type(p, "image/png"));
+    lp = sg_plugins_sniff(p, (const unsigned char *)"ISA*00*", 7);
+    CU_ASSERT_PTR_NOT_NULL(lp);
+    CU_ASSERT_PTR_NULL(sg_plugins_sniff(p, (const unsigned char *)
+                                        "\x89PNG\r\n", 6));
+    p->items[0].ready = 0;
+    sg_plugins_free(p);
+    sg_errors_free(&errs);
+}
+
+static void
+test_refusals(void)
+{
+    struct sg_plugins *p = sg_plugins_new();
+    struct sg_errors errs;
+
+    sg_errors_init(&errs, 10);
+    CU_ASSERT_PTR_NULL(sg_plugins_probe(
+        p, "bad_abi", sg_plugin_path("tests/plugins/.libs/bad_abi.so"), 3,
+        &errs));
+    CU_ASSERT_PTR_NULL(sg_plugins_probe(
+        p, "newer", sg_plugin_path("tests/plugins/.libs/newer_minor.so"), 4,
+        &errs));
+    CU_ASSERT_PTR_NULL(sg_plugins_probe(
+        p, "nosym", sg_plugin_path("tests/plugins/.libs/no_symbol.so"), 5,
+        &errs));
+    CU_ASSERT_PTR_NULL(sg_plugins_probe(
+        p, "missing", "/nonexistent/plugin.so", 6, &errs));
+    /* The good one still loads after the refusals. */
+    CU_ASSERT_PTR_NOT_NULL(sg_plugins_probe(
+        p, "supplier_edi",
+        sg_plugin_path("plugins/supplier_edi/.libs/supplier_edi.so"), 7,
+        &errs));
+    /* And a second one of the same name is refused. */
+    CU_ASSERT_PTR_NULL(sg_plugins_probe(
+        p, "supplier_edi",
+        sg_plugin_path("plugins/supplier_edi/.libs/supplier_edi.so"), 8,
+        &errs));
+    CU_ASSERT_EQUAL(p->n, 1);
+    CU_ASSERT_EQUAL(p->n_refused, 5);
+    CU_ASSERT_EQUAL(errs.n, 0);
+    sg_plugins_free(p);
+    sg_errors_free(&errs);
+}
+
+static void
+test_check_reasons(void)
+{
+    struct sg_plugin d;
+    char why[256];
+
+    memset(&d, 0, sizeof(d));
+    CU_ASSERT_EQUAL(sg_plugin_check(&d, why, sizeof(why)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "bad magic"));
+
+    d.magic = SG_PLUGIN_MAGIC;
+    d.abi_major = SG_PLUGIN_ABI_MAJOR + 1;
+    CU_ASSERT_EQUAL(sg_plugin_check(&d, why, sizeof(why)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "rebuild the plugin"));
+
+    d.abi_major = SG_PLUGIN_ABI_MAJOR;
+    d.abi_minor = SG_PLUGIN_ABI_MINOR + 1;
+    CU_ASSERT_EQUAL(sg_plugin_check(&d, why, sizeof(why)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "upgrade supplygated"));
+
+    d.abi_minor = SG_PLUGIN_ABI_MINOR;
+    d.struct_size = 16;
+    CU_ASSERT_EQUAL(sg_plugin_check(&d, why, sizeof(why)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "bytes"));
+
+    d.struct_size = sizeof(d);
+    CU_ASSERT_EQUAL(sg_plugin_check(&d, why, sizeof(why)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "no name"));
+
+    d.name = "x";
+    CU_ASSERT_EQUAL(sg_plugin_check(&d, why, sizeof(why)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "no decode"));
+}
+
+int
+main(void)
+{
+    CU_pSuite s;
+
+    if (CU_initialize_registry() != CUE_SUCCESS) {
+        return 2;
+    }
+    s = CU_add_suite("plugin loader", NULL, NULL);
+    CU_add_test(s, "the supplier_edi plugin loads and is chosen",
+                test_load_real_plugin);
+    CU_add_test(s, "wrong ABI, no symbol, duplicates are refused",
+                test_refusals);
+    CU_add_test(s, "each refusal says why", test_check_reasons);
+    return sg_test_run();
+}
