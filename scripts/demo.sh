@@ -1,0 +1,66 @@
+#!/bin/bash
+# The main job: build supplygate, start the gateway with the shipped
+# configuration (an embedded redis-server it starts itself), post every
+# message in examples/, and print what the gateway decided for each.
+# The gateway is stopped at the end; pass --keep to leave it running.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+bash scripts/build.sh
+
+keep=0
+[ "${1:-}" = "--keep" ] && keep=1
+state=var
+mkdir -p "$state"
+rm -f "$state/http.port"
+./supplygated -c conf/supplygate.conf 2>"$state/supplygated.log" &
+pid=$!
+stop() { kill -TERM "$pid" 2>/dev/null && wait "$pid" || true; }
+[ "$keep" = 1 ] || trap stop EXIT
+
+for _ in $(seq 100); do
+    [ -s "$state/http.port" ] && break
+    kill -0 "$pid" 2>/dev/null || { cat "$state/supplygated.log"; exit 1; }
+    sleep 0.1
+done
+base="http://127.0.0.1:$(cat "$state/http.port")"
+echo "supplygate is listening on $base (log: $state/supplygated.log)"
+
+content_type() {
+    case "$1" in
+        *.xml) echo application/xml ;;
+        *) head -c 3 "$1" | grep -q '^ISA' && echo application/EDI-X12 \
+               || echo application/EDIFACT ;;
+    esac
+}
+
+keys=()
+for f in examples/*.edi examples/*.xml; do
+    [ -f "$f" ] || continue
+    answer=$(curl -s -w '\n%{http_code}' -H "Content-Type: $(content_type "$f")" \
+             --data-binary @"$f" "$base/v1/messages")
+    code=$(tail -n1 <<<"$answer")
+    body=$(sed '$d' <<<"$answer")
+    printf '\n== %s -> HTTP %s\n' "$f" "$code"
+    if [ "$code" = 202 ]; then
+        jq -r '.documents[] | "   \(.type) \(.key)"' <<<"$body"
+        mapfile -t new < <(jq -r '.documents[].key' <<<"$body")
+        keys+=("${new[@]}")
+    else
+        jq -r '.errors[] | "   \(.code) at \(.tag // "-") segment \(.segment // "-") element \(.element // "-") line \(.line // "-"): \(.message)"' \
+            <<<"$body"
+    fi
+done
+
+echo
+echo "== Decisions"
+for k in "${keys[@]}"; do
+    for _ in $(seq 50); do
+        order=$(curl -s -f "$base/v1/orders/$k") && break
+        sleep 0.1
+    done
+    jq -r '"\(.number): \(.state), approval \(.approval), amount \(.amount) \(.currency // ""), holds: \([.holds[]?.code] | join(", ") | if . == "" then "none" else . end)"' \
+        <<<"$order"
+done
+[ "$keep" = 1 ] && echo "gateway left running as pid $pid"
+exit 0
