@@ -182,6 +182,8 @@ sg_http_post(struct sg_req *req, const char *url, const char *data,
     struct sg_http *h = req->http;
 
     if (*size > 0) {
+        /* XXX: a body over the limit is answered 413 and not stored;
+         * keeping it would defeat the limit. */
         if (req->state == SG_REQ_READING &&
             req->body.len + *size > h->cfg->body_limit) {
             req->state = SG_REQ_TOO_LARGE;
