@@ -18,6 +18,12 @@
 #include <stddef.h>
 #include "sg_plugin.h"
 
+#if defined(__GNUC__)
+#define SG_EDI_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define SG_EDI_PRINTF(a, b)
+#endif
+
 enum sg_edi_syntax {
     SG_EDI_X12,
     SG_EDI_EDIFACT
@@ -51,6 +57,12 @@ struct sg_edi_element {
     int n_components;       /* at least 1 */
     char **components;      /* components[0] is the whole simple value */
     int n_repeats;          /* repetitions of this element, >= 1 */
+    /*
+     * All n_repeats repetitions, the first being the element itself
+     * (the fields above describe it); NULL when n_repeats is 1.  Each
+     * entry has n_repeats 1 and repeats NULL.
+     */
+    struct sg_edi_element *repeats;
 };
 
 /* Envelope data of the transaction set or message being handed over. */
@@ -63,8 +75,12 @@ struct sg_edi_envelope {
     char interchange_date[16];              /* CCYYMMDD when known */
     char group_type[8];                     /* GS01 ("PO"); UNG 0038 */
     char group_control[16];                 /* GS06; UNG 0048 */
-    char version[16];                       /* GS08 ("004010"); UNH
-                                               S009 "D:96A:UN" */
+    char group_sender[40];                  /* GS02; UNG S006 */
+    char group_receiver[40];                /* GS03; UNG S007 */
+    char version[24];                       /* GS08 ("004010"); UNH
+                                               S009 "D:96A:UN", with the
+                                               association code when
+                                               sent ("D:96A:UN:EAN008") */
     char set_type[8];                       /* ST01 "850"; UNH "ORDERS" */
     char set_control[40];                   /* ST02; UNH 0062 */
     char charset[8];                        /* UNB syntax id "UNOC" */
@@ -118,5 +134,134 @@ const char *sg_edi_value(const struct sg_edi_segment *seg, int element,
 const struct sg_edi_segment *
 sg_edi_find(const struct sg_edi_transaction *tx, const char *tag,
             size_t *pos);
+
+/* Like sg_edi_value() for one repetition (1-based) of a repeated
+ * element; repetition 1 is what sg_edi_value() gives. */
+const char *sg_edi_repeat_value(const struct sg_edi_segment *seg,
+                                int element, int repeat, int component);
+
+/*
+ * Limits on hostile input.  Past them the reader reports a diag
+ * ("x12.too_many_segments", "edifact.too_many_elements" ...), marks the
+ * transaction and drops the excess instead of growing without bound.
+ */
+#define SG_EDI_MAX_TX_SEGMENTS  500000  /* segments per transaction */
+#define SG_EDI_MAX_ELEMENTS     512     /* elements per segment */
+#define SG_EDI_MAX_COMPONENTS   128     /* components per element */
+#define SG_EDI_MAX_REPEATS      512     /* repetitions per element */
+
+#ifdef SG_EDI_INTERNAL
+/*
+ * What edi_common.c shares with edi_x12.c and edi_edifact.c.  Plugins
+ * do not define SG_EDI_INTERNAL and never see this.
+ *
+ * The reader pulls one segment at a time from a byte range with the
+ * delimiters in force; it keeps its own position, line and column, so
+ * it can later be fed a buffer that grows chunk by chunk.
+ */
+struct sg_edi_arena;
+
+struct sg_edi_reader {
+    enum sg_edi_syntax syntax;
+    const unsigned char *data;
+    size_t len;
+    size_t pos;                 /* next byte to read */
+    long line;                  /* line of data[pos], 1-based */
+    size_t line_start;          /* offset where that line begins */
+
+    sg_edi_tx_fn tx_fn;
+    sg_edi_diag_fn diag_fn;
+    void *arg;
+    int stop;                   /* a callback asked to stop */
+    long n_handed;              /* transactions handed over */
+
+    struct sg_edi_delims delims;
+    struct sg_edi_envelope env;
+    long seg_index;             /* segments read in this interchange */
+    int ich_errors;             /* the interchange header was broken */
+
+    /* The segment just read; lives in the arena. */
+    struct sg_edi_segment seg;
+    size_t seg_off;             /* offset of its tag */
+    long seg_line;
+    size_t seg_line_start;
+    int seg_errors;             /* a diag was reported while reading it */
+    int splitting;              /* inside the splitter: diags mark seg */
+    int seg_raw;                /* split on elements only (X12 ISA) */
+    int charset_level;          /* EDIFACT: 'A', 'B' or 0 (unchecked) */
+
+    /* Scratch for the splitter, sized by the limits above. */
+    char **comps;
+    struct sg_edi_element *reps;
+    struct sg_edi_element *elems;
+
+    /* The transaction being gathered. */
+    int in_tx;
+    struct sg_edi_transaction tx;
+    size_t tx_cap;
+    long tx_count;              /* segments seen, dropped ones included */
+
+    struct sg_edi_arena *arena;
+    char text[320];             /* the diag sentence being built */
+};
+
+void sg_edi_reader_init(struct sg_edi_reader *r, enum sg_edi_syntax syntax,
+                        const unsigned char *data, size_t len,
+                        sg_edi_tx_fn tx_fn, sg_edi_diag_fn diag_fn,
+                        void *arg);
+void sg_edi_reader_free(struct sg_edi_reader *r);
+
+/* Skip a byte order mark (bom != 0) and blanks; 0 at the end of data. */
+int sg_edi_skip_blank(struct sg_edi_reader *r, int bom);
+
+/*
+ * Read the next segment into r->seg.  Returns 1 when one was read, 0 at
+ * the end of the data, 2 (nothing consumed) when a new interchange
+ * header starts here (X12 "ISA", EDIFACT "UNA" or "UNB") unless
+ * header_ok says the caller is reading that header.
+ */
+int sg_edi_next_segment(struct sg_edi_reader *r, int header_ok);
+
+/* Take the bytes from r->pos to end as one segment and go on at next;
+ * for the X12 ISA, whose end is found by counting. */
+void sg_edi_take_segment(struct sg_edi_reader *r, size_t end, size_t next);
+
+/* Go back to the start of the segment just read. */
+void sg_edi_unread(struct sg_edi_reader *r);
+
+/* Report a problem at a segment (seg may be NULL for "here"). */
+void sg_edi_report(struct sg_edi_reader *r, const char *code,
+                   const struct sg_edi_segment *seg, int element,
+                   int component, const char *fmt, ...)
+    SG_EDI_PRINTF(6, 7);
+
+/* Report a trailer that never came: at the current position, as the
+ * segment that should have followed. */
+void sg_edi_report_missing(struct sg_edi_reader *r, const char *code,
+                           const char *tag, const char *fmt, ...)
+    SG_EDI_PRINTF(4, 5);
+
+/* Report a problem at a byte offset inside the current segment. */
+void sg_edi_report_at(struct sg_edi_reader *r, const char *code,
+                      size_t offset, int element, int component,
+                      const char *fmt, ...) SG_EDI_PRINTF(6, 7);
+
+/* Transaction assembly: begin with r->seg, add r->seg, hand over. */
+void sg_edi_tx_begin(struct sg_edi_reader *r);
+void sg_edi_tx_add(struct sg_edi_reader *r);
+void sg_edi_tx_end(struct sg_edi_reader *r);
+
+/* Copy a value into a fixed envelope field, dropping trailing blanks. */
+void sg_edi_copy(char *dst, size_t size, const char *src);
+
+/* A 6-digit YYMMDD or 8-digit CCYYMMDD date as CCYYMMDD, else "". */
+void sg_edi_copy_date(char *dst, size_t size, const char *src);
+
+/* Parse a count; -1 when it is not a plain non-negative number. */
+long sg_edi_count(const char *s);
+
+long sg_edi_x12_read(struct sg_edi_reader *r);
+long sg_edi_edifact_read(struct sg_edi_reader *r);
+#endif /* SG_EDI_INTERNAL */
 
 #endif /* SG_EDI_H */

@@ -1,2 +1,781 @@
-/* placeholder: being written */
-typedef int sg_placeholder_edi_common;
+/*
+ * edi_common.c - what the X12 and EDIFACT readers share: cutting the
+ * bytes into segments, elements, repetitions and components with the
+ * delimiters in force, positions (segment number, line, column), diags,
+ * gathering a transaction, and the accessors the plugins use.
+ *
+ * Every value of a transaction lives in one arena that is emptied when
+ * the transaction has been handed over, so a large interchange costs the
+ * memory of its largest transaction, not of the whole body.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SG_EDI_INTERNAL
+#include "edi.h"
+#include "util.h"
+
+#define SG_EDI_ARENA_BLOCK 65536
+#define SG_EDI_ALIGN(n) (((n) + 15) & ~(size_t)15)
+
+struct sg_edi_arena {
+    struct sg_edi_arena *next;
+    size_t used;
+    size_t cap;
+};
+
+static void *
+sg_edi_alloc(struct sg_edi_reader *r, size_t n)
+{
+    struct sg_edi_arena *a = r->arena;
+    size_t hdr = SG_EDI_ALIGN(sizeof(*a));
+    char *p;
+
+    n = SG_EDI_ALIGN(n ? n : 1);
+    if (a == NULL || a->cap - a->used < n) {
+        size_t cap = n > SG_EDI_ARENA_BLOCK ? n : SG_EDI_ARENA_BLOCK;
+
+        a = sg_xmalloc(hdr + cap);
+        a->next = r->arena;
+        a->used = 0;
+        a->cap = cap;
+        r->arena = a;
+    }
+    p = (char *)a + hdr + a->used;
+    a->used += n;
+    return p;
+}
+
+/* Keep one ordinary block for the next transaction, free the rest. */
+static void
+sg_edi_arena_reset(struct sg_edi_reader *r)
+{
+    struct sg_edi_arena *a = r->arena, *next, *keep = NULL;
+
+    while (a != NULL) {
+        next = a->next;
+        if (keep == NULL && a->cap == SG_EDI_ARENA_BLOCK) {
+            keep = a;
+        } else {
+            free(a);
+        }
+        a = next;
+    }
+    if (keep != NULL) {
+        keep->next = NULL;
+        keep->used = 0;
+    }
+    r->arena = keep;
+}
+
+void
+sg_edi_reader_init(struct sg_edi_reader *r, enum sg_edi_syntax syntax,
+                   const unsigned char *data, size_t len,
+                   sg_edi_tx_fn tx_fn, sg_edi_diag_fn diag_fn, void *arg)
+{
+    memset(r, 0, sizeof(*r));
+    r->syntax = syntax;
+    r->data = data;
+    r->len = len;
+    r->line = 1;
+    r->tx_fn = tx_fn;
+    r->diag_fn = diag_fn;
+    r->arg = arg;
+    r->env.syntax = syntax;
+    r->comps = sg_xcalloc(SG_EDI_MAX_COMPONENTS, sizeof(*r->comps));
+    r->reps = sg_xcalloc(SG_EDI_MAX_REPEATS, sizeof(*r->reps));
+    r->elems = sg_xcalloc(SG_EDI_MAX_ELEMENTS, sizeof(*r->elems));
+}
+
+void
+sg_edi_reader_free(struct sg_edi_reader *r)
+{
+    sg_edi_arena_reset(r);
+    free(r->arena);
+    r->arena = NULL;
+    free(r->tx.segments);
+    free(r->comps);
+    free(r->reps);
+    free(r->elems);
+}
+
+/* Move to offset to, counting the lines crossed. */
+static void
+sg_edi_advance(struct sg_edi_reader *r, size_t to)
+{
+    const unsigned char *p = r->data + r->pos, *end = r->data + to;
+    const unsigned char *nl;
+
+    while (p < end && (nl = memchr(p, '\n', end - p)) != NULL) {
+        r->line++;
+        r->line_start = (nl - r->data) + 1;
+        p = nl + 1;
+    }
+    r->pos = to;
+}
+
+static int
+sg_edi_is_delim(const struct sg_edi_reader *r, unsigned char c)
+{
+    const struct sg_edi_delims *d = &r->delims;
+
+    return (d->element != 0 && c == (unsigned char)d->element) ||
+           (d->component != 0 && c == (unsigned char)d->component) ||
+           (d->repetition != 0 && c == (unsigned char)d->repetition) ||
+           (d->release != 0 && c == (unsigned char)d->release);
+}
+
+int
+sg_edi_skip_blank(struct sg_edi_reader *r, int bom)
+{
+    size_t i = r->pos;
+
+    for (;;) {
+        if (bom && r->len - i >= 3 && memcmp(r->data + i, "\xEF\xBB\xBF",
+                                             3) == 0) {
+            i += 3;
+            continue;
+        }
+        if (i < r->len && strchr(" \t\r\n\f\v", r->data[i]) != NULL &&
+            r->data[i] != '\0' && !sg_edi_is_delim(r, r->data[i])) {
+            i++;
+            continue;
+        }
+        break;
+    }
+    sg_edi_advance(r, i);
+    return r->pos < r->len;
+}
+
+static int
+sg_edi_alnum(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+           (c >= 'a' && c <= 'z');
+}
+
+/* Does an interchange header start at r->pos? */
+static int
+sg_edi_header_here(const struct sg_edi_reader *r)
+{
+    const unsigned char *p = r->data + r->pos;
+    size_t avail = r->len - r->pos;
+
+    if (avail < 3) {
+        return 0;
+    }
+    if (r->syntax == SG_EDI_X12) {
+        return memcmp(p, "ISA", 3) == 0 && (avail == 3 ||
+                                            !sg_edi_alnum(p[3]));
+    }
+    if (memcmp(p, "UNA", 3) == 0) {
+        return 1;
+    }
+    return memcmp(p, "UNB", 3) == 0 && (avail == 3 || !sg_edi_alnum(p[3]));
+}
+
+/*
+ * Find the terminator of the segment starting at r->pos.  A release
+ * character hides the byte after it.  Returns 1 and the offsets of the
+ * terminator and of the byte after it, or 0 when the data ends first.
+ */
+static int
+sg_edi_scan(const struct sg_edi_reader *r, size_t *end, size_t *next)
+{
+    const unsigned char *t = (const unsigned char *)r->delims.segment;
+    size_t tl = r->delims.segment_len, i = r->pos;
+    unsigned char rel = (unsigned char)r->delims.release;
+
+    while (i < r->len) {
+        unsigned char c = r->data[i];
+
+        if (rel != 0 && c == rel) {
+            i += 2;
+            continue;
+        }
+        if (c == t[0] && r->len - i >= tl &&
+            memcmp(r->data + i, t, tl) == 0) {
+            *end = i;
+            *next = i + tl;
+            return 1;
+        }
+        i++;
+    }
+    *end = r->len;
+    *next = r->len;
+    return 0;
+}
+
+/* The splitter's state while it walks one segment. */
+struct sg_edi_split {
+    char *w;                    /* where the next value byte goes */
+    char *start;                /* start of the value being written */
+    int n_comps, n_reps, n_elems;
+    int tag_done;
+    int over_comps, over_reps, over_elems;
+};
+
+static const char *
+sg_edi_prefix(const struct sg_edi_reader *r)
+{
+    return r->syntax == SG_EDI_X12 ? "x12" : "edifact";
+}
+
+static void
+sg_edi_limit(struct sg_edi_reader *r, int *flag, const char *what,
+             int element, int limit)
+{
+    char code[48];
+
+    if (*flag) {
+        return;
+    }
+    *flag = 1;
+    snprintf(code, sizeof(code), "%s.too_many_%s", sg_edi_prefix(r), what);
+    sg_edi_report(r, code, &r->seg, element, 0,
+                  "more than %d %s; the rest is ignored", limit, what);
+}
+
+static void
+sg_edi_end_component(struct sg_edi_reader *r, struct sg_edi_split *s)
+{
+    *s->w++ = '\0';
+    if (s->n_comps < SG_EDI_MAX_COMPONENTS) {
+        r->comps[s->n_comps++] = s->start;
+    } else {
+        sg_edi_limit(r, &s->over_comps, "components", s->n_elems + 1,
+                     SG_EDI_MAX_COMPONENTS);
+    }
+    s->start = s->w;
+}
+
+static void
+sg_edi_end_repeat(struct sg_edi_reader *r, struct sg_edi_split *s)
+{
+    struct sg_edi_element *e;
+    size_t sz = s->n_comps * sizeof(char *);
+
+    if (s->n_reps >= SG_EDI_MAX_REPEATS) {
+        sg_edi_limit(r, &s->over_reps, "repeats", s->n_elems + 1,
+                     SG_EDI_MAX_REPEATS);
+        s->n_comps = 0;
+        return;
+    }
+    e = &r->reps[s->n_reps++];
+    e->n_components = s->n_comps;
+    e->components = sg_edi_alloc(r, sz);
+    memcpy(e->components, r->comps, sz);
+    e->n_repeats = 1;
+    e->repeats = NULL;
+    s->n_comps = 0;
+}
+
+static void
+sg_edi_end_element(struct sg_edi_reader *r, struct sg_edi_split *s)
+{
+    struct sg_edi_element *e;
+    const char *tag;
+    size_t n;
+
+    if (!s->tag_done) {
+        /* The tag: up to three letters or digits, as both standards
+         * define it; anything else is reported and left empty. */
+        s->tag_done = 1;
+        tag = r->reps[0].components[0];
+        n = strlen(tag);
+        if (n >= 1 && n <= 3 && sg_edi_alnum(tag[0]) &&
+            (n < 2 || sg_edi_alnum(tag[1])) &&
+            (n < 3 || sg_edi_alnum(tag[2]))) {
+            memcpy(r->seg.tag, tag, n + 1);
+        } else {
+            r->seg.tag[0] = '\0';
+        }
+        s->n_reps = 0;
+        return;
+    }
+    if (s->n_elems >= SG_EDI_MAX_ELEMENTS) {
+        sg_edi_limit(r, &s->over_elems, "elements", s->n_elems,
+                     SG_EDI_MAX_ELEMENTS);
+        s->n_reps = 0;
+        return;
+    }
+    e = &r->elems[s->n_elems++];
+    *e = r->reps[0];
+    e->n_repeats = s->n_reps;
+    e->repeats = NULL;
+    if (s->n_reps > 1) {
+        n = s->n_reps * sizeof(*e);
+        e->repeats = sg_edi_alloc(r, n);
+        memcpy(e->repeats, r->reps, n);
+    }
+    s->n_reps = 0;
+}
+
+/*
+ * The character repertoires of EDIFACT syntax levels A and B (ISO 9735):
+ * level A has no lower case letters; level B is printable ASCII.
+ */
+static int
+sg_edi_charset_ok(int level, unsigned char c)
+{
+    if (c < 0x20 || c > 0x7e) {
+        return c == '\r' || c == '\n';
+    }
+    if (level == 'B') {
+        return 1;
+    }
+    if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+        return 1;
+    }
+    return strchr(" .,-()/='+:?!\"%&*;<>", c) != NULL;
+}
+
+/* Cut data[from, to) into the tag and the elements of r->seg. */
+static void
+sg_edi_split(struct sg_edi_reader *r, size_t from, size_t to)
+{
+    const struct sg_edi_delims *d = &r->delims;
+    unsigned char el = (unsigned char)d->element;
+    unsigned char co = r->seg_raw ? 0 : (unsigned char)d->component;
+    unsigned char rp = r->seg_raw ? 0 : (unsigned char)d->repetition;
+    unsigned char rl = (unsigned char)d->release;
+    struct sg_edi_split s;
+    int charset_told = 0;
+    size_t i, n;
+
+    memset(&s, 0, sizeof(s));
+    s.w = s.start = sg_edi_alloc(r, 2 * (to - from) + 2);
+    r->splitting = 1;
+    for (i = from; i < to; i++) {
+        unsigned char c = r->data[i];
+
+        if (rl != 0 && c == rl) {
+            if (i + 1 < to && (sg_edi_is_delim(r, r->data[i + 1]) ||
+                               r->data[i + 1] ==
+                               (unsigned char)d->segment[0])) {
+                *s.w++ = (char)r->data[++i];
+                continue;
+            }
+            sg_edi_report_at(r, "edifact.bad_release", i,
+                             s.tag_done ? s.n_elems + 1 : 0,
+                             s.n_comps + 1,
+                             "release character '%c' before '%c', which "
+                             "is not a delimiter", rl,
+                             i + 1 < to ? r->data[i + 1] : ' ');
+            if (i + 1 < to) {
+                *s.w++ = (char)r->data[++i];
+            }
+            continue;
+        }
+        if (c == el) {
+            sg_edi_end_component(r, &s);
+            sg_edi_end_repeat(r, &s);
+            sg_edi_end_element(r, &s);
+        } else if (rp != 0 && c == rp) {
+            sg_edi_end_component(r, &s);
+            sg_edi_end_repeat(r, &s);
+        } else if (co != 0 && c == co) {
+            sg_edi_end_component(r, &s);
+        } else {
+            /* One report per segment is enough to reject it. */
+            if (r->charset_level && !charset_told &&
+                !sg_edi_charset_ok(r->charset_level, c)) {
+                charset_told = 1;
+                sg_edi_report_at(r, "edifact.charset", i,
+                                 s.tag_done ? s.n_elems + 1 : 0,
+                                 s.n_comps + 1,
+                                 "byte 0x%02X is outside the repertoire "
+                                 "of syntax level %c", c,
+                                 r->charset_level);
+            }
+            *s.w++ = (char)c;
+        }
+    }
+    sg_edi_end_component(r, &s);
+    sg_edi_end_repeat(r, &s);
+    sg_edi_end_element(r, &s);
+    r->splitting = 0;
+
+    r->seg.n_elements = s.n_elems;
+    n = s.n_elems * sizeof(*r->seg.elements);
+    r->seg.elements = sg_edi_alloc(r, n);
+    memcpy(r->seg.elements, r->elems, n);
+}
+
+void
+sg_edi_take_segment(struct sg_edi_reader *r, size_t end, size_t next)
+{
+    struct sg_edi_delims *d = &r->delims;
+
+    /* A line feed terminator written by a tool that ends lines CRLF. */
+    if (d->segment_len == 1 && d->segment[0] == '\n' && end > r->pos &&
+        r->data[end - 1] == '\r') {
+        end--;
+    }
+    r->seg_off = r->pos;
+    r->seg_line = r->line;
+    r->seg_line_start = r->line_start;
+    r->seg_errors = 0;
+    memset(&r->seg, 0, sizeof(r->seg));
+    r->seg.index = ++r->seg_index;
+    r->seg.line = r->line;
+    r->seg.column = (long)(r->pos - r->line_start) + 1;
+    sg_edi_split(r, r->pos, end);
+    sg_edi_advance(r, next);
+}
+
+int
+sg_edi_next_segment(struct sg_edi_reader *r, int header_ok)
+{
+    size_t end, next;
+    int found;
+
+    if (!r->in_tx) {
+        sg_edi_arena_reset(r);
+    }
+    if (!sg_edi_skip_blank(r, 0)) {
+        return 0;
+    }
+    if (!header_ok && sg_edi_header_here(r)) {
+        return 2;
+    }
+    found = sg_edi_scan(r, &end, &next);
+    sg_edi_take_segment(r, end, next);
+
+    /* A last segment without its terminator is read anyway; when the
+     * terminator is a line feed, a missing one at the end of a file is
+     * what editors do and not worth a word. */
+    if (!found && !(r->delims.segment_len == 1 &&
+                    (r->delims.segment[0] == '\n' ||
+                     r->delims.segment[0] == '\r'))) {
+        char code[40];
+
+        snprintf(code, sizeof(code), "%s.unterminated", sg_edi_prefix(r));
+        sg_edi_report(r, code, &r->seg, 0, 0,
+                      "the data ends inside segment %s, before its "
+                      "terminator", r->seg.tag);
+    }
+    return 1;
+}
+
+void
+sg_edi_unread(struct sg_edi_reader *r)
+{
+    r->pos = r->seg_off;
+    r->line = r->seg_line;
+    r->line_start = r->seg_line_start;
+    r->seg_index--;
+}
+
+static void
+sg_edi_emit(struct sg_edi_reader *r, struct sg_diag *d)
+{
+    /* Many partners declare UNOA and send lower case; a repertoire
+     * breach is told but left to the plugin to judge. */
+    int error = strcmp(d->code, "edifact.charset") != 0;
+
+    if (r->splitting && error) {
+        r->seg_errors = 1;
+    }
+    if (r->in_tx && error) {
+        r->tx.has_errors = 1;
+    }
+    if (r->diag_fn != NULL && r->diag_fn(r->arg, d) < 0) {
+        r->stop = 1;
+    }
+}
+
+void
+sg_edi_report(struct sg_edi_reader *r, const char *code,
+              const struct sg_edi_segment *seg, int element, int component,
+              const char *fmt, ...)
+{
+    struct sg_diag d;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(r->text, sizeof(r->text), fmt, ap);
+    va_end(ap);
+    memset(&d, 0, sizeof(d));
+    d.code = code;
+    d.text = r->text;
+    d.segment = seg->index;
+    d.tag = seg->tag;
+    d.element = element;
+    d.component = component;
+    d.line = seg->line;
+    d.column = seg->column;
+    sg_edi_emit(r, &d);
+}
+
+void
+sg_edi_report_missing(struct sg_edi_reader *r, const char *code,
+                      const char *tag, const char *fmt, ...)
+{
+    struct sg_diag d;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(r->text, sizeof(r->text), fmt, ap);
+    va_end(ap);
+    memset(&d, 0, sizeof(d));
+    d.code = code;
+    d.text = r->text;
+    d.segment = r->seg_index + 1;
+    d.tag = tag;
+    d.line = r->line;
+    d.column = (long)(r->pos - r->line_start) + 1;
+    sg_edi_emit(r, &d);
+}
+
+void
+sg_edi_report_at(struct sg_edi_reader *r, const char *code, size_t offset,
+                 int element, int component, const char *fmt, ...)
+{
+    struct sg_diag d;
+    va_list ap;
+    long line = r->seg_line;
+    size_t i, line_start = r->seg_line_start;
+
+    for (i = r->seg_off; i < offset && i < r->len; i++) {
+        if (r->data[i] == '\n') {
+            line++;
+            line_start = i + 1;
+        }
+    }
+    va_start(ap, fmt);
+    vsnprintf(r->text, sizeof(r->text), fmt, ap);
+    va_end(ap);
+    memset(&d, 0, sizeof(d));
+    d.code = code;
+    d.text = r->text;
+    d.segment = r->seg.index;
+    d.tag = r->seg.tag;
+    d.element = element;
+    d.component = component;
+    d.line = line;
+    d.column = (long)(offset - line_start) + 1;
+    sg_edi_emit(r, &d);
+}
+
+void
+sg_edi_tx_begin(struct sg_edi_reader *r)
+{
+    r->in_tx = 1;
+    r->tx.n_segments = 0;
+    r->tx.has_errors = r->ich_errors || r->seg_errors;
+    r->tx_count = 0;
+    sg_edi_tx_add(r);
+}
+
+void
+sg_edi_tx_add(struct sg_edi_reader *r)
+{
+    struct sg_edi_transaction *tx = &r->tx;
+
+    r->tx_count++;
+    if (r->seg_errors) {
+        tx->has_errors = 1;
+    }
+    if (tx->n_segments >= SG_EDI_MAX_TX_SEGMENTS) {
+        if (r->tx_count == SG_EDI_MAX_TX_SEGMENTS + 1) {
+            char code[48];
+
+            snprintf(code, sizeof(code), "%s.too_many_segments",
+                     sg_edi_prefix(r));
+            sg_edi_report(r, code, &r->seg, 0, 0,
+                          "more than %d segments in one transaction; the "
+                          "rest is ignored", SG_EDI_MAX_TX_SEGMENTS);
+        }
+        return;
+    }
+    if (tx->n_segments == r->tx_cap) {
+        r->tx_cap = r->tx_cap ? 2 * r->tx_cap : 64;
+        tx->segments = sg_xrealloc(tx->segments,
+                                   r->tx_cap * sizeof(*tx->segments));
+    }
+    tx->segments[tx->n_segments++] = r->seg;
+}
+
+void
+sg_edi_tx_end(struct sg_edi_reader *r)
+{
+    struct sg_edi_transaction *tx = &r->tx;
+
+    tx->env = r->env;
+    tx->env.syntax = r->syntax;
+    tx->env.delims = r->delims;
+    r->in_tx = 0;
+    if (r->stop) {
+        return;
+    }
+    r->n_handed++;
+    if (r->tx_fn != NULL && r->tx_fn(r->arg, tx) < 0) {
+        r->stop = 1;
+    }
+}
+
+void
+sg_edi_copy(char *dst, size_t size, const char *src)
+{
+    size_t n = strlen(src);
+
+    while (n > 0 && (src[n - 1] == ' ' || src[n - 1] == '\t')) {
+        n--;
+    }
+    if (n >= size) {
+        n = size - 1;
+    }
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static int
+sg_edi_digits(const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return 0;
+        }
+    }
+    return strlen(s) == n;
+}
+
+void
+sg_edi_copy_date(char *dst, size_t size, const char *src)
+{
+    dst[0] = '\0';
+    if (size < 9) {
+        return;
+    }
+    if (sg_edi_digits(src, 8)) {
+        memcpy(dst, src, 9);
+    } else if (sg_edi_digits(src, 6)) {
+        /* Two-digit years: the usual window, 70..99 are 19xx. */
+        snprintf(dst, size, "%s%s", src[0] >= '7' ? "19" : "20", src);
+    }
+}
+
+long
+sg_edi_count(const char *s)
+{
+    long n = 0;
+    size_t i;
+
+    if (s[0] == '\0' || strlen(s) > 15) {
+        return -1;
+    }
+    for (i = 0; s[i] != '\0'; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return -1;
+        }
+        n = n * 10 + (s[i] - '0');
+    }
+    return n;
+}
+
+int
+sg_edi_sniff(const unsigned char *data, size_t len)
+{
+    size_t i = 0;
+
+    if (data == NULL) {
+        return -1;
+    }
+    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
+        i = 3;
+    }
+    while (i < len && strchr(" \t\r\n", data[i]) != NULL &&
+           data[i] != '\0') {
+        i++;
+    }
+    if (len - i < 4) {
+        return -1;
+    }
+    if (memcmp(data + i, "ISA", 3) == 0 && !sg_edi_alnum(data[i + 3])) {
+        return SG_EDI_X12;
+    }
+    if ((memcmp(data + i, "UNA", 3) == 0 ||
+         memcmp(data + i, "UNB", 3) == 0) && !sg_edi_alnum(data[i + 3])) {
+        return SG_EDI_EDIFACT;
+    }
+    return -1;
+}
+
+long
+sg_edi_read(enum sg_edi_syntax syntax, const unsigned char *data,
+            size_t len, sg_edi_tx_fn tx_fn, sg_edi_diag_fn diag_fn,
+            void *arg)
+{
+    struct sg_edi_reader r;
+    long n;
+
+    if (data == NULL) {
+        len = 0;
+        data = (const unsigned char *)"";
+    }
+    sg_edi_reader_init(&r, syntax, data, len, tx_fn, diag_fn, arg);
+    if (syntax == SG_EDI_X12) {
+        n = sg_edi_x12_read(&r);
+    } else {
+        n = sg_edi_edifact_read(&r);
+    }
+    sg_edi_reader_free(&r);
+    return n;
+}
+
+const char *
+sg_edi_repeat_value(const struct sg_edi_segment *seg, int element,
+                    int repeat, int component)
+{
+    const struct sg_edi_element *e;
+
+    if (seg == NULL || element < 1 || element > seg->n_elements) {
+        return "";
+    }
+    e = &seg->elements[element - 1];
+    if (repeat > 1) {
+        if (e->repeats == NULL || repeat > e->n_repeats) {
+            return "";
+        }
+        e = &e->repeats[repeat - 1];
+    }
+    if (component < 1) {
+        component = 1;
+    }
+    if (component > e->n_components || e->components == NULL ||
+        e->components[component - 1] == NULL) {
+        return "";
+    }
+    return e->components[component - 1];
+}
+
+const char *
+sg_edi_value(const struct sg_edi_segment *seg, int element, int component)
+{
+    return sg_edi_repeat_value(seg, element, 1, component);
+}
+
+const struct sg_edi_segment *
+sg_edi_find(const struct sg_edi_transaction *tx, const char *tag,
+            size_t *pos)
+{
+    size_t i;
+
+    if (tx == NULL || tag == NULL || pos == NULL) {
+        return NULL;
+    }
+    for (i = *pos; i < tx->n_segments; i++) {
+        if (strcmp(tx->segments[i].tag, tag) == 0) {
+            *pos = i + 1;
+            return &tx->segments[i];
+        }
+    }
+    *pos = tx->n_segments;
+    return NULL;
+}
