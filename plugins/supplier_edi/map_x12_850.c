@@ -174,7 +174,8 @@ x12_address(const struct sg_edi_segment *seg, struct sedi_party *p)
             }
         }
     } else {
-        /* N4: city, state (no place in Party), postal code, country. */
+        /* N4: city, state, postal code, country.  XXX: the state has
+         * no place in the canonical Party and is dropped. */
         sedi_set_first(&p->city, sg_edi_value(seg, 1, 1));
         sedi_set_first(&p->postal_code, sg_edi_value(seg, 3, 1));
         sedi_set_first(&p->country, sg_edi_value(seg, 4, 1));

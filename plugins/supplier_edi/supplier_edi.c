@@ -183,6 +183,8 @@ sedi_utf8_len(const unsigned char *p)
  * Partners declare UNOC (Latin-1) and send UTF-8, or send Latin-1 in an
  * X12 file that has no charset at all; well-formed UTF-8 is kept and any
  * other byte is read as Latin-1, so the XML is always well formed.
+ * XXX: ISO 8859-2 and later (UNOD..UNOK) are read as Latin-1 too;
+ * letters outside Latin-1 come out as the wrong letters.
  */
 static char *
 sedi_clean(const char *value)
