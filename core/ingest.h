@@ -69,6 +69,13 @@ int sg_ingest_store(struct sg_ingest *in, const struct sg_ingest_msg *msg);
 /* 1 when the writer's last contact with Redis succeeded. */
 int sg_ingest_healthy(struct sg_ingest *in);
 
+/*
+ * Rounds written and messages they carried since start: messages/rounds
+ * is the batching factor (one fsync per round).
+ */
+void sg_ingest_stats(struct sg_ingest *in, unsigned long *rounds,
+                     unsigned long *messages);
+
 /* Finish the queued messages, then stop the thread and free.  NULL ok. */
 void sg_ingest_stop(struct sg_ingest *in);
 
