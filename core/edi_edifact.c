@@ -327,18 +327,17 @@ sg_edifact_interchange(struct sg_edi_reader *r)
         }
         una = 1;
     }
-    rc = sg_edi_next_segment(r, 1);
-    if (rc != 1 || strcmp(r->seg.tag, "UNB") != 0) {
-        if (rc == 1) {
-            sg_edi_report(r, "edifact.missing_unb", &r->seg, 0, 0,
-                          "the interchange starts with %s, not UNB",
-                          r->seg.tag[0] ? r->seg.tag : "no tag");
-        } else {
-            sg_edi_report_missing(r, "edifact.missing_unb", "UNB",
-                                  "no UNB after the UNA");
-        }
+
+    /* Look before reading: garbage is not worth cutting into segments. */
+    sg_edi_skip_blank(r, 0);
+    if (r->len - r->pos < 4 || memcmp(r->data + r->pos, "UNB", 3) != 0 ||
+        r->data[r->pos + 3] != (unsigned char)r->delims.element) {
+        sg_edi_report_missing(r, "edifact.missing_unb", "UNB",
+                              una ? "no UNB after the UNA" :
+                              "the data does not start with UNA or UNB");
         return -1;
     }
+    sg_edi_next_segment(r, 1);
     sg_edifact_unb(r, &st, una);
 
     while (!r->stop) {
@@ -381,20 +380,17 @@ sg_edi_edifact_read(struct sg_edi_reader *r)
 
     for (;;) {
         memset(&r->delims, 0, sizeof(r->delims));
-        if (!sg_edi_skip_blank(r, 1) || r->stop) {
+        if (!sg_edi_skip_blank(r, 1)) {
+            if (first) {
+                sg_edi_report_missing(r, "edifact.missing_unb", "UNB",
+                                      "no interchange in the data");
+            }
             break;
         }
-        if (sg_edifact_interchange(r) < 0) {
+        if (r->stop || sg_edifact_interchange(r) < 0) {
             break;
         }
         first = 0;
     }
-    if (first) {
-        if (r->pos >= r->len && !r->stop) {
-            sg_edi_report_missing(r, "edifact.missing_unb", "UNB",
-                                  "no interchange in the data");
-        }
-        return -1;
-    }
-    return r->n_handed;
+    return first ? -1 : r->n_handed;
 }

@@ -405,7 +405,14 @@ sg_edi_x12_read(struct sg_edi_reader *r)
 
     for (;;) {
         memset(&r->delims, 0, sizeof(r->delims));
-        if (!sg_edi_skip_blank(r, 1) || r->stop) {
+        if (!sg_edi_skip_blank(r, 1)) {
+            if (first) {
+                sg_edi_report_missing(r, "x12.missing_isa", "ISA",
+                                      "no interchange in the data");
+            }
+            break;
+        }
+        if (r->stop) {
             break;
         }
         if (r->len - r->pos < 3 ||
@@ -422,12 +429,5 @@ sg_edi_x12_read(struct sg_edi_reader *r)
         }
         first = 0;
     }
-    if (first) {
-        if (r->pos >= r->len && !r->stop) {
-            sg_edi_report_missing(r, "x12.missing_isa", "ISA",
-                                  "no interchange in the data");
-        }
-        return -1;
-    }
-    return r->n_handed;
+    return first ? -1 : r->n_handed;
 }
