@@ -13,7 +13,12 @@
  *                          received (epoch ms), xml
  *   sg:dead                dead-letter stream: stream, entry, msg, doc,
  *                          type, key, attempts, errors (JSON), xml
+ *                          and reason ("failed 3 times", "delivered 5
+ *                          times without completing")
  *   sg:attempts:<stream>:<entry>  hash of failure count and last error
+ *                          (count, last, errors: every error so far as
+ *                          one JSON array, at: epoch ms); <stream> is
+ *                          the whole stream key: sg:stream:order
  *   sg:applied:<stream>:<entry>   marker that an entry was applied
  *   sg:order:<number>      hash: the order's state (see rules.c)
  *   sg:order:<number>:history  list of JSON events, oldest first

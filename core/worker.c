@@ -17,6 +17,15 @@
  * A redelivered entry may already have been applied by a worker that
  * was merely slow; the rules find their applied-marker and change
  * nothing, so running an entry twice is safe.
+ *
+ * XXX: acknowledged entries are never trimmed from the streams and the
+ * consumer names of earlier runs stay in the group; a long-running
+ * gateway's streams and XINFO CONSUMERS grow until someone trims them.
+ * XXX: an entry the rules answer SG_RULES_RETRY waits reclaim_idle_ms
+ * before anyone tries it again, and each retry counts as a delivery: if
+ * Redis keeps refusing the rules' writes (say, maxmemory reached) while
+ * still answering the reclaimer, a sound document lands in sg:dead as
+ * "delivered N times without completing" and must be replayed by hand.
  */
 #include <errno.h>
 #include <pthread.h>
