@@ -72,7 +72,9 @@ struct sg_edi_envelope {
     char sender_qual[8], sender[40];        /* ISA05/06; UNB S002 */
     char receiver_qual[8], receiver[40];    /* ISA07/08; UNB S003 */
     char interchange_control[16];           /* ISA13; UNB 0020 */
-    char interchange_date[16];              /* CCYYMMDD when known */
+    char interchange_date[16];              /* CCYYMMDD when known; a
+                                               two-digit year 70..99 is
+                                               19xx, else 20xx */
     char group_type[8];                     /* GS01 ("PO"); UNG 0038 */
     char group_control[16];                 /* GS06; UNG 0048 */
     char group_sender[40];                  /* GS02; UNG S006 */
@@ -113,6 +115,36 @@ typedef int (*sg_edi_tx_fn)(void *arg, const struct sg_edi_transaction *tx);
  * one after the other.  Returns the number of transactions handed over,
  * or -1 when the body could not be read at all (no envelope, broken
  * ISA).  Envelope problems are reported through diag_fn either way.
+ *
+ * Diag codes, "x12." or "edifact." then:
+ *   iea_count, iea_control, ge_count, ge_control, se_count, se_control;
+ *   unz_count, unz_control, une_count, une_control, unt_count,
+ *   unt_control (element 1 or 2 of the trailer);
+ *   missing_isa, missing_unb (-1 when it is the first), missing_gs,
+ *   missing_se, missing_ge, missing_iea, missing_unt, missing_une,
+ *   missing_unz (at the segment that revealed it, or at the end with
+ *   the segment number the trailer should have had);
+ *   outside_envelope (a segment outside any set or message);
+ *   isa_length (one per ISA field of the wrong width; the delimiters
+ *   are then found by counting separators and every set of that
+ *   interchange gets has_errors), truncated, bad_delimiter, bad_una;
+ *   bad_release (at the release character), unterminated (the data
+ *   ends inside a segment whose terminator is not a line break);
+ *   too_many_segments, too_many_elements, too_many_components,
+ *   too_many_repeats;
+ *   edifact.charset (a byte outside UNOA or UNOB, once per segment).
+ * A transaction gets has_errors when a diag is reported while it is
+ * open (from its ST/UNH to its SE/UNT) or its ISA was broken; trailers
+ * after it (GE, IEA, UNE, UNZ) cannot mark it.  edifact.charset never
+ * sets has_errors: partners often declare UNOA and send lower case, so
+ * the plugin decides.
+ *
+ * XXX: the body must be in memory; a streamed body cannot be fed in
+ * chunks yet although the reader keeps its own position and line.
+ * XXX: line breaks inside segments (bodies hard-wrapped at 80 columns)
+ * stay in the values; a partner sees a wrong value or count diag.
+ * XXX: only UNOA and UNOB repertoires are checked; UNOC..UNOK, UNOW
+ * and UNOY bodies are passed through unchecked and unconverted.
  */
 long sg_edi_read(enum sg_edi_syntax syntax,
                  const unsigned char *data, size_t len,
@@ -124,7 +156,8 @@ int sg_edi_sniff(const unsigned char *data, size_t len);
 
 /*
  * Accessors that never fail: a missing element, component or segment
- * gives "" (never NULL).  Positions are 1-based as in the standards.
+ * gives "" (never NULL).  Positions are 1-based as in the standards;
+ * component 0 means the first, as for a simple element.
  */
 const char *sg_edi_value(const struct sg_edi_segment *seg, int element,
                          int component);

@@ -87,6 +87,29 @@ sg_x12_bad_delim(unsigned char c)
     return sg_x12_alnum(c) || c == ' ';
 }
 
+/* The envelope data of the ISA just read. */
+static void
+sg_x12_isa_envelope(struct sg_edi_reader *r, struct sg_x12_state *st)
+{
+    const struct sg_edi_segment *seg = &r->seg;
+
+    sg_edi_copy(r->env.sender_qual, sizeof(r->env.sender_qual),
+                sg_edi_value(seg, 5, 1));
+    sg_edi_copy(r->env.sender, sizeof(r->env.sender),
+                sg_edi_value(seg, 6, 1));
+    sg_edi_copy(r->env.receiver_qual, sizeof(r->env.receiver_qual),
+                sg_edi_value(seg, 7, 1));
+    sg_edi_copy(r->env.receiver, sizeof(r->env.receiver),
+                sg_edi_value(seg, 8, 1));
+    sg_edi_copy_date(r->env.interchange_date,
+                     sizeof(r->env.interchange_date),
+                     sg_edi_value(seg, 9, 1));
+    sg_edi_copy(r->env.interchange_control,
+                sizeof(r->env.interchange_control),
+                sg_edi_value(seg, 13, 1));
+    memcpy(st->isa13, r->env.interchange_control, sizeof(st->isa13));
+}
+
 /*
  * Read the ISA at r->pos: the delimiters, the envelope data, the field
  * widths.  Returns 0, or -1 when the delimiters cannot be found, in
@@ -119,8 +142,9 @@ sg_x12_isa(struct sg_edi_reader *r, struct sg_x12_state *st)
         }
     }
     if (n < 16 || sep[16] + 2 >= avail) {
-        const char *code = (avail < SG_X12_ISA_SCAN && n >= 1) ?
-                           "x12.truncated" : "x12.isa_length";
+        const char *code = n == 0 ? "x12.bad_delimiter" :
+                           avail < SG_X12_ISA_SCAN ? "x12.truncated" :
+                           "x12.isa_length";
 
         sg_edi_report_missing(r, code, "ISA", "the ISA ends before its 16 "
                               "elements and terminator; no delimiters");
@@ -173,21 +197,7 @@ sg_x12_isa(struct sg_edi_reader *r, struct sg_x12_state *st)
         }
     }
 
-    sg_edi_copy(r->env.sender_qual, sizeof(r->env.sender_qual),
-                sg_edi_value(seg, 5, 1));
-    sg_edi_copy(r->env.sender, sizeof(r->env.sender),
-                sg_edi_value(seg, 6, 1));
-    sg_edi_copy(r->env.receiver_qual, sizeof(r->env.receiver_qual),
-                sg_edi_value(seg, 7, 1));
-    sg_edi_copy(r->env.receiver, sizeof(r->env.receiver),
-                sg_edi_value(seg, 8, 1));
-    sg_edi_copy_date(r->env.interchange_date,
-                     sizeof(r->env.interchange_date),
-                     sg_edi_value(seg, 9, 1));
-    sg_edi_copy(r->env.interchange_control,
-                sizeof(r->env.interchange_control),
-                sg_edi_value(seg, 13, 1));
-    memcpy(st->isa13, r->env.interchange_control, sizeof(st->isa13));
+    sg_x12_isa_envelope(r, st);
     return 0;
 }
 

@@ -925,6 +925,23 @@ test_bom_crlf_whitespace(void)
     CU_ASSERT_EQUAL(cap_seg(c, 0, "BEG", 1)->index, 4);
     cap_free(c);
 
+    /* Line breaks as terminators, CRLF: the CR ends each segment and
+     * the LF after it is skipped. */
+    c = cap_new();
+    make_isa(isa, sizeof(isa), '*', 'U', "00401", '>', "\r\n",
+             "000000003");
+    snprintf(body, sizeof(body),
+             "%sGS*PO*S*R*20260101*1200*3*X*004010\r\nST*850*0003\r\n"
+             "BEG*00*SA*PO-3**20260101\r\nSE*3*0003\r\nGE*1*3\r\n"
+             "IEA*1*000000003", isa);
+    CU_ASSERT_EQUAL(cap_read_mem(c, SG_EDI_X12, body, strlen(body)), 1);
+    CU_ASSERT_STRING_EQUAL(c->codes, "");
+    CU_ASSERT_EQUAL_FATAL(c->n_tx, 1);
+    CU_ASSERT_EQUAL(c->tx[0].env.delims.segment[0], '\r');
+    CU_ASSERT_STRING_EQUAL(cap_val(c, 0, "BEG", 1, 5, 1, 1), "20260101");
+    CU_ASSERT_EQUAL(cap_seg(c, 0, "BEG", 1)->line, 4);
+    cap_free(c);
+
     /* EDIFACT with a BOM and CRLF after each terminator. */
     c = cap_new();
     snprintf(body, sizeof(body), "%s",
@@ -1170,6 +1187,12 @@ test_prefix_cut_in_set(void)
     CU_ASSERT_EQUAL_FATAL(c->n_tx, 1);
     CU_ASSERT_EQUAL(c->tx[0].has_errors, 1);
     CU_ASSERT_EQUAL(c->tx[0].n_segments, 31);
+    cap_free(c);
+
+    /* An ISA whose fourth byte cannot be a separator. */
+    c = cap_new();
+    CU_ASSERT_EQUAL(cap_read_mem(c, SG_EDI_X12, "ISA 00 x", 8), -1);
+    CU_ASSERT_STRING_EQUAL(c->codes, "x12.bad_delimiter@1:ISA:0");
     cap_free(c);
 
     /* Cut inside the ISA: nothing to read. */
