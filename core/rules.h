@@ -57,4 +57,19 @@ enum sg_rules_result sg_rules_apply(struct sg_rules *r, redisContext *c,
  */
 long sg_rules_sweep(struct sg_rules *r, redisContext *c, long long now_ms);
 
+/*
+ * The order as a JSON object text, for the read API:
+ *   { "order", "state", "supplier", "supplier_name", "category",
+ *     "amount" (number), "currency" (or null), "approval",
+ *     "holds": [{"code", "message"}...], "received_ms", "received",
+ *     "processed_ms" (or null), "msg", "entry",
+ *     "deadlines": { "processing": {"due_ms", "due", "met_ms" (or
+ *                    null), "breached"}, "dispatch": the same, or null
+ *                    until the order is processed },
+ *     "history": [{"type", "at", "detail"}...] oldest first }
+ * The caller frees it with free().  NULL with *found = 0 when there is
+ * no such order, NULL with *found = -1 on a Redis error.
+ */
+char *sg_rules_order_json(redisContext *c, const char *order, int *found);
+
 #endif /* SG_RULES_H */
