@@ -26,6 +26,30 @@
  *                          order, detail JSON, at)
  *   sg:deadlines           sorted set, score = due epoch ms,
  *                          member = "<order>|<node>"
+ *
+ * As the order rules (rules.c) use them:
+ *   sg:applied:...         string: the message id; expires after 30 days
+ *                          (the order hash's entry field still tells a
+ *                          later redelivery that it was applied)
+ *   sg:order:<number>      fields: type, order, state (processed | held
+ *                          | awaiting_approval), supplier, supplier_name,
+ *                          supplier_known, category, amount, currency,
+ *                          approval (auto | manager | director), holds
+ *                          (JSON [{code, message}]), order_date, lines,
+ *                          received, processing_due, processed_at,
+ *                          dispatch_due (epoch ms), msg, entry, stream,
+ *                          partner, breach_<node> ("1"), dispatched_at
+ *                          (written by whoever records the goods out;
+ *                          closes the dispatch node)
+ *   sg:order:<number>:history  each item {"type", "at" (epoch ms),
+ *                          "detail" (object)}
+ *   sg:events              subject is "order" for these; type is one of
+ *                          order_received, supplier_hold,
+ *                          approval_required, order_approved,
+ *                          order_processed, duplicate_order, sla_breach
+ *   sg:deadlines           nodes: processing (met by processed_at),
+ *                          dispatch (met by dispatched_at); the sweep
+ *                          removes a member once judged
  */
 #ifndef SG_KEYS_H
 #define SG_KEYS_H

@@ -7,6 +7,7 @@
  * second later unless a test says otherwise; the supplier registry and
  * approval thresholds are built here by hand.
  */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -967,6 +968,9 @@ main(void)
     CU_pSuite s;
     int rc;
 
+    /* As in the daemon: a write to a closed connection is an error
+     * reply, not the end of the process. */
+    signal(SIGPIPE, SIG_IGN);
     sg_xml_init();
     setup_config();
     sg_test_redis_start(&redis);
