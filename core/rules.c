@@ -43,6 +43,17 @@
  *   due processed_at + dispatch_limit.  An order processed after its
  *   processing deadline (the queue was backed up) gets its sla_breach
  *   raised by the apply itself.
+ *
+ * XXX: nothing yet approves or releases an order; a held or
+ * awaiting_approval order stays so, and its processing node breaches.
+ * XXX: amounts are doubles rounded to six decimals; sums of many lines
+ * with long fractions may differ from an exact decimal sum in the last
+ * place, which matters only at exactly a threshold.
+ * XXX: a totalAmount that disagrees with the priced lines is not
+ * flagged; the lines win silently.
+ * XXX: sg:events is never trimmed; it grows with every decision until an
+ * operator trims it (XTRIM).
+ * XXX: status "probation" and grades A-C change nothing yet.
  */
 #include <ctype.h>
 #include <errno.h>
