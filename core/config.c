@@ -666,14 +666,21 @@ sg_config_approval(const struct sg_config *c, const char *category)
 const char *
 sg_config_plugin_string(const void *section, const char *name)
 {
+    if (section == NULL) {
+        return NULL;
+    }
     return cfg_getstr((cfg_t *)section, name);
 }
 
 long
 sg_config_plugin_int(const void *section, const char *name)
 {
-    cfg_opt_t *opt = cfg_getopt((cfg_t *)section, name);
+    cfg_opt_t *opt;
 
+    if (section == NULL) {
+        return 0;
+    }
+    opt = cfg_getopt((cfg_t *)section, name);
     if (opt == NULL) {
         return 0;
     }

@@ -53,6 +53,7 @@ struct sg_req {
     enum sg_req_state state;
     struct sg_buf body;
     struct sg_intake *intake;
+    int counted;            /* counted in in_flight until answered */
 };
 
 /* --- answers ---------------------------------------------------------- */
@@ -148,6 +149,7 @@ sg_http_post_done(struct sg_req *req, const char *url)
     sg_buf_free(&req->body);
 
     req->state = SG_REQ_WAITING;
+    req->counted = 1;
     atomic_fetch_add(&h->in_flight, 1);
     MHD_suspend_connection(req->conn);
     if (sg_ingest_submit(h->gw->ingest, &req->intake->msg, sg_http_stored,
@@ -163,6 +165,7 @@ sg_http_post_answer(struct sg_req *req)
 {
     struct sg_intake *in = req->intake;
 
+    req->counted = 0;
     atomic_fetch_sub(&req->http->in_flight, 1);
     if (req->state == SG_REQ_UNSTORED) {
         sg_log(SG_LOG_WARN, "http", in->id, "not stored: Redis is "
@@ -271,6 +274,11 @@ sg_http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
     if (req == NULL) {
         return;
+    }
+    /* A client that hung up while we waited for Redis is never answered:
+     * it must not keep the shutdown drain waiting. */
+    if (req->counted) {
+        atomic_fetch_sub(&req->http->in_flight, 1);
     }
     sg_buf_free(&req->body);
     sg_intake_free(req->intake);

@@ -95,7 +95,12 @@ sg_redis_exec_child(const char *server, const char *dir, const char *sock,
                     const char *fsync)
 {
     char logfile[4200];
+    sigset_t none;
 
+    /* The daemon blocks its signals to wait for them in one thread; the
+     * child must not inherit that, or it would ignore our SIGTERM. */
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     snprintf(logfile, sizeof(logfile), "%s/redis.log", dir);
     /* A new process group: a ^C at the terminal reaches the daemon,
      * which then stops Redis in order after draining. */

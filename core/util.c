@@ -158,12 +158,21 @@ void
 sg_buf_addf(struct sg_buf *b, const char *fmt, ...)
 {
     va_list ap;
+    size_t room;
     int n;
 
+    /* Most appends fit in the room left: format once, straight in. */
+    sg_buf_reserve(b, 64);
+    room = b->cap - b->len;
     va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
+    n = vsnprintf(b->data + b->len, room, fmt, ap);
     va_end(ap);
-    if (n <= 0) {
+    if (n < 0) {
+        b->data[b->len] = '\0';
+        return;
+    }
+    if ((size_t)n < room) {
+        b->len += (size_t)n;
         return;
     }
     sg_buf_reserve(b, (size_t)n);

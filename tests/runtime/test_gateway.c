@@ -606,14 +606,14 @@ test_sla_breach_and_sigterm(void)
     CU_ASSERT_EQUAL(sg_rt_stop(SIGTERM), 0);
     short_conf = sg_rt_write_conf("short.conf", "1s");
     sg_rt_start(short_conf);
-    receipt = sg_rt_post_file("tests/data/runtime/850-unknown-supplier.edi",
+    receipt = sg_rt_post_file("tests/data/runtime/850-held-for-sweep.edi",
                               "application/EDI-X12", &status);
     CU_ASSERT_EQUAL(status, 202);
     json_decref(receipt);
     /* Held, so never processed: the sweep must raise the breach. */
     for (i = 0; i < 100 && !breached; i++) {
         usleep(100 * 1000);
-        order = sg_rt_wait_order("PO-RT-1003", 5);
+        order = sg_rt_wait_order("PO-RT-1007", 5);
         if (order != NULL) {
             dl = json_object_get(json_object_get(order, "deadlines"),
                                  "processing");
