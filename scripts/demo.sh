@@ -59,7 +59,7 @@ for k in "${keys[@]}"; do
         order=$(curl -s -f "$base/v1/orders/$k") && break
         sleep 0.1
     done
-    jq -r '"\(.number): \(.state), approval \(.approval), amount \(.amount) \(.currency // ""), holds: \([.holds[]?.code] | join(", ") | if . == "" then "none" else . end)"' \
+    jq -r '"\(.order): \(.state), approval \(.approval), amount \(.amount) \(.currency // ""), holds: \([.holds[]?.code] | join(", ") | if . == "" then "none" else . end)"' \
         <<<"$order"
 done
 [ "$keep" = 1 ] && echo "gateway left running as pid $pid"
