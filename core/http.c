@@ -218,8 +218,10 @@ sg_http_post(struct sg_req *req, const char *url, const char *data,
 static int
 sg_http_declared_too_large(struct sg_http *h, struct MHD_Connection *conn)
 {
-    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *cl;
+
+    cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
 
     return cl != NULL && strtoull(cl, NULL, 10) > h->cfg->body_limit;
 }
