@@ -17,7 +17,7 @@
 #include "keys.h"
 #include "log.h"
 #include "redis.h"
-#include "rules.h"
+#include "rules_area.h"
 
 #define SG_API_POOL 16
 
@@ -277,7 +277,8 @@ sg_api_message(struct sg_api *api, const char *id, int raw,
 }
 
 static void
-sg_api_order(struct sg_api *api, const char *number, struct sg_answer *out)
+sg_api_area(struct sg_api *api, const struct sg_area_route *rt,
+            const char *id, struct sg_answer *out)
 {
     redisContext *c = sg_api_borrow(api);
     char *text;
@@ -288,25 +289,41 @@ sg_api_order(struct sg_api *api, const char *number, struct sg_answer *out)
                         "reachable; retry later");
         return;
     }
-    text = sg_rules_order_json(c, number, &found);
+    text = rt->json(c, id, &found);
     if (text != NULL) {
         out->status = 200;
         out->body = text;
         out->len = strlen(text);
         out->content_type = "application/json";
     } else if (found == 0) {
-        sg_answer_error(out, 404, "order.not_found", "no order with this "
-                        "number (it may still be in the queue)");
+        sg_answer_error(out, 404, rt->not_found_code, rt->not_found_text);
     } else {
-        sg_answer_error(out, 503, "redis.error", "could not read the "
-                        "order");
+        sg_answer_error(out, 503, "redis.error", "could not read it");
     }
     sg_api_return(api, c);
+}
+
+/* The route of some area that path falls under, or NULL. */
+static const struct sg_area_route *
+sg_api_route(const char *path)
+{
+    const struct sg_rules_area *const *a;
+    const struct sg_area_route *rt;
+
+    for (a = sg_rules_areas; *a != NULL; a++) {
+        for (rt = (*a)->routes; rt->prefix != NULL; rt++) {
+            if (strncmp(path, rt->prefix, strlen(rt->prefix)) == 0) {
+                return rt;
+            }
+        }
+    }
+    return NULL;
 }
 
 void
 sg_api_get(struct sg_api *api, const char *path, struct sg_answer *out)
 {
+    const struct sg_area_route *rt;
     char id[160];
     size_t n;
 
@@ -333,9 +350,9 @@ sg_api_get(struct sg_api *api, const char *path, struct sg_answer *out)
             return;
         }
     }
-    if (strncmp(path, "/v1/orders/", 11) == 0 &&
-        sg_api_safe_id(path + 11)) {
-        sg_api_order(api, path + 11, out);
+    rt = sg_api_route(path);
+    if (rt != NULL && sg_api_safe_id(path + strlen(rt->prefix))) {
+        sg_api_area(api, rt, path + strlen(rt->prefix), out);
         return;
     }
     sg_answer_error(out, 404, "not_found", "no such resource");

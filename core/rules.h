@@ -6,9 +6,11 @@
  * script that also acknowledges the stream entry.  A redelivered entry
  * finds its applied-marker and changes nothing.
  *
- * First rules (orders): delivery time nodes (processing and dispatch
- * deadlines), supplier qualification (unknown, expired, blocked ->
- * held with the reason), approval level by amount and category.
+ * The rules are split by business area (rules_area.h); rules.c hands
+ * each document to the area owning its type.  Orders (rules_order.c):
+ * delivery time nodes (processing and dispatch deadlines), supplier
+ * qualification (unknown, expired, blocked -> held with the reason),
+ * approval level by amount and category.
  */
 #ifndef SG_RULES_H
 #define SG_RULES_H
@@ -51,9 +53,10 @@ enum sg_rules_result sg_rules_apply(struct sg_rules *r, redisContext *c,
                                     struct sg_errors *errs);
 
 /*
- * Raise an SLA-breach event for each deadline due at now_ms whose node
- * is still open.  Returns the number of breaches raised, or -1 on a
- * Redis error.  Safe to run from several processes at once.
+ * Run every area's sweep: raise an SLA-breach (or escalation) event for
+ * each deadline due at now_ms whose node is still open.  Returns the
+ * number raised, or -1 if any area met a Redis error.  Safe to run from
+ * several processes at once.
  */
 long sg_rules_sweep(struct sg_rules *r, redisContext *c, long long now_ms);
 
