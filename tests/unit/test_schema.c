@@ -288,6 +288,16 @@ test_negative_quantity(void)
     free(x);
 }
 
+/* Canonical XML cannot carry a negative price either. */
+static void
+test_negative_price(void)
+{
+    char *x = variant(">10.50</unitPrice>", 1, ">-10.50</unitPrice>");
+
+    expect_one(x, "xsd.invalid", 12, "/order/lines/line[1]/unitPrice");
+    free(x);
+}
+
 static void
 test_bad_date(void)
 {
@@ -583,6 +593,7 @@ main(void)
     CU_add_test(s, "missing orderNumber", test_missing_order_number);
     CU_add_test(s, "quantity abc", test_quantity_not_a_number);
     CU_add_test(s, "negative quantity", test_negative_quantity);
+    CU_add_test(s, "negative price", test_negative_price);
     CU_add_test(s, "bad date", test_bad_date);
     CU_add_test(s, "unknown element", test_unknown_element);
     CU_add_test(s, "bad attribute value", test_bad_attribute);
