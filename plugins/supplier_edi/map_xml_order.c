@@ -117,7 +117,18 @@ xo_child(const xmlNode *parent, const char *name)
     return NULL;
 }
 
-/* One <order>: copied into a document of its own and handed over. */
+/* Whether the body was UTF-8 (declared so, or with no declaration). */
+static int
+xo_utf8(const xmlDoc *doc)
+{
+    return doc->encoding == NULL ||
+           xmlStrcasecmp(doc->encoding, (const xmlChar *)"UTF-8") == 0;
+}
+
+/*
+ * One <order>: handed over as a document of its own.  Inside <orders>
+ * it is copied out, so its lines count from the copy.
+ */
 static int
 xo_emit(struct sedi_run *run, xmlNode *order, int index)
 {
@@ -143,6 +154,19 @@ xo_emit(struct sedi_run *run, xmlNode *order, int index)
     }
     if (src != NULL) {
         sender = xmlGetProp(src, (const xmlChar *)"sender");
+    }
+
+    /*
+     * A lone <order> in UTF-8 goes on as the partner wrote it, so that
+     * the schema's errors name the partner's own lines.
+     */
+    if (index == 0 && xo_utf8(order->doc)) {
+        rc = sedi_emit_xml(run, clean, (const char *)sender,
+                           (const char *)run->msg->data, run->msg->len);
+        xmlFree(sender);
+        xmlFree(key);
+        free(clean);
+        return rc;
     }
 
     /* Copying pulls the namespace declaration down from <orders>. */
