@@ -22,6 +22,7 @@
 
 #include "admin.h"
 #include "auth.h"
+#include "deadline.h"
 #include "http.h"
 #include "log.h"
 
@@ -40,6 +41,7 @@ struct sg_http {
     atomic_int in_flight;
     struct sg_auth *auth;
     struct sg_admin *admin;
+    struct sg_deadline *deadline;   /* request_deadline watchdog */
     pthread_mutex_t log_lock;   /* guards the two below */
     long long limit_logged_ms;  /* last "connection limit" line */
     long refused_since;         /* connections refused since then */
@@ -377,6 +379,18 @@ sg_http_post_start(struct sg_http *h, struct MHD_Connection *conn,
 
 /* --- the entry point ------------------------------------------------- */
 
+/* Tell the request_deadline watchdog a head is in (1) or answered (0). */
+static void
+sg_http_busy(struct sg_http *h, struct MHD_Connection *conn, int busy)
+{
+    const union MHD_ConnectionInfo *ci;
+
+    ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    if (ci != NULL) {
+        sg_deadline_busy(h->deadline, ci->socket_context, busy);
+    }
+}
+
 static MHD_Result
 sg_http_handler(void *cls, struct MHD_Connection *conn, const char *url,
                 const char *method, const char *version,
@@ -387,6 +401,9 @@ sg_http_handler(void *cls, struct MHD_Connection *conn, const char *url,
     struct sg_req *req = *con_cls;
     const char *plugin;
 
+    if (req == NULL) {
+        sg_http_busy(h, conn, 1);
+    }
     if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) {
         return sg_http_get(h, conn, url);
     }
@@ -414,6 +431,8 @@ sg_http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     struct sg_req *req = *con_cls;
 
+    (void)toe;
+    sg_http_busy(cls, conn, 0);
     if (req == NULL) {
         return;
     }
@@ -456,6 +475,24 @@ sg_http_limit_reached(struct sg_http *h)
 }
 
 static void
+sg_http_connection(void *cls, struct MHD_Connection *conn, void **ctx,
+                   enum MHD_ConnectionNotificationCode toe)
+{
+    struct sg_http *h = cls;
+    const union MHD_ConnectionInfo *ci;
+
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        ci = MHD_get_connection_info(conn,
+                                     MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (ci != NULL) {
+            sg_deadline_opened(h->deadline, ctx, (int)ci->connect_fd);
+        }
+    } else {
+        sg_deadline_closed(h->deadline, ctx);
+    }
+}
+
+static void
 sg_http_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char line[512];
@@ -478,6 +515,7 @@ sg_http_free(struct sg_http *h)
 {
     sg_auth_free(h->auth);
     sg_admin_free(h->admin);
+    sg_deadline_stop(h->deadline);
     pthread_mutex_destroy(&h->log_lock);
     free(h);
 }
@@ -505,6 +543,13 @@ sg_http_start(const struct sg_config *cfg, struct sg_gateway *gw,
     h->auth = sg_auth_create(cfg, gw->redis_address);
     h->admin = sg_admin_create(gw->redis_address);
     pthread_mutex_init(&h->log_lock, NULL);
+    h->deadline = sg_deadline_start(cfg->http_deadline);
+    if (h->deadline == NULL) {
+        sg_log(SG_LOG_ERROR, "http", NULL, "cannot start the "
+               "request_deadline thread");
+        sg_http_free(h);
+        return NULL;
+    }
     /* The logger first: libmicrohttpd logs options read before it to
      * stderr, in its own words. */
     h->daemon = MHD_start_daemon(
@@ -519,6 +564,7 @@ sg_http_start(const struct sg_config *cfg, struct sg_gateway *gw,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         (unsigned)cfg->http_per_ip_limit,
         MHD_OPTION_NOTIFY_COMPLETED, sg_http_completed, h,
+        MHD_OPTION_NOTIFY_CONNECTION, sg_http_connection, h,
         MHD_OPTION_END);
     if (h->daemon == NULL) {
         sg_log(SG_LOG_ERROR, "http", NULL, "cannot listen on %s:%d (port "

@@ -76,7 +76,8 @@ write_conf(void)
         "state_dir = \"%s/state\"\n"
         "schema_dir = \"%s\"\n"
         "http {\n port = 0\n body_limit = 4194304\n timeout = 5\n"
-        " connection_limit = 100\n per_ip_connection_limit = %d\n}\n"
+        " connection_limit = 100\n per_ip_connection_limit = %d\n"
+        " request_deadline = 3\n}\n"
         "redis {\n address = \"%s\"\n}\n"
         "queue {\n workers = 1\n}\n"
         "supplier \"ACME\" {\n aliases = {\"ACMEPARTS\", \"ZZ:ACMEPARTS\"}"
@@ -592,9 +593,9 @@ test_dead_letter_replay(void)
 
 /* --- slow clients ------------------------------------------------------ */
 
-/* A TCP connection from 127.0.0.2 that sends half a request head. */
+/* A TCP connection from address that sends half a request head. */
 static int
-slow_socket(void)
+slow_socket_from(const char *address)
 {
     static const char head[] = "POST /v1/messages HTTP/1.1\r\nHost: x\r\n";
     struct sockaddr_in from, to;
@@ -602,7 +603,7 @@ slow_socket(void)
 
     memset(&from, 0, sizeof(from));
     from.sin_family = AF_INET;
-    inet_pton(AF_INET, "127.0.0.2", &from.sin_addr);
+    inet_pton(AF_INET, address, &from.sin_addr);
     memset(&to, 0, sizeof(to));
     to.sin_family = AF_INET;
     to.sin_port = htons((uint16_t)port);
@@ -619,6 +620,12 @@ slow_socket(void)
         return -1;
     }
     return fd;
+}
+
+static int
+slow_socket(void)
+{
+    return slow_socket_from("127.0.0.2");
 }
 
 static double
@@ -670,6 +677,36 @@ test_slowloris(void)
     for (i = 0; i < SLOW_SOCKETS; i++) {
         close(fds[i]);
     }
+}
+
+/*
+ * A client that keeps the idle timeout at bay with a header line every
+ * 300 ms never completes its head: request_deadline (3 s) ends it.
+ */
+static void
+test_request_deadline(void)
+{
+    static const char line[] = "X-Slow: 1\r\n";
+    int fd = slow_socket_from("127.0.0.3"), closed = 0;
+    struct timespec t0;
+    double took = 0;
+    char byte;
+    ssize_t n;
+
+    CU_ASSERT_TRUE_FATAL(fd >= 0);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (!closed && (took = elapsed(&t0)) < 8.0) {
+        usleep(300 * 1000);
+        n = recv(fd, &byte, 1, MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) ||
+            send(fd, line, sizeof(line) - 1, MSG_NOSIGNAL) < 0) {
+            closed = 1;
+        }
+    }
+    close(fd);
+    CU_ASSERT_TRUE(closed);
+    CU_ASSERT_TRUE(took >= 2.9 && took < 4.5);
+    CU_ASSERT_TRUE(log_has("within request_deadline (3 s)"));
 }
 
 /* --- XML bombs ------------------------------------------------------ */
@@ -782,6 +819,8 @@ main(void)
                 test_dead_letter_replay);
     CU_add_test(s, "slow connections from one address",
                 test_slowloris);
+    CU_add_test(s, "a head trickled for longer than request_deadline",
+                test_request_deadline);
     CU_add_test(s, "XML bombs refused fast", test_xml_bombs);
     rc = sg_test_run();
 
