@@ -140,6 +140,11 @@ sg_auth_access_for(int is_post, const char *url)
 
 /* --- the object ------------------------------------------------------ */
 
+/*
+ * XXX: built once at start from cfg; a configuration reload (SIGHUP)
+ * must build a new one, or new keys and partners take effect only
+ * after a restart.
+ */
 struct sg_auth *
 sg_auth_create(const struct sg_config *cfg, const char *redis_address)
 {
@@ -269,6 +274,11 @@ sg_auth_take_token(struct sg_auth *a, struct sg_auth_verdict *v)
 }
 
 /* Is who (already authenticated) allowed on a route needing need? */
+/*
+ * XXX: reads are not scoped to the partner: any partner's credential
+ * reads every message and order (GET /v1/messages/<id>,
+ * /v1/orders/<n>); ids are hard to guess, but not secret.
+ */
 static void
 sg_auth_authorise(struct sg_auth *a, enum sg_access need,
                   struct sg_auth_verdict *v)

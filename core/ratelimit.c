@@ -9,6 +9,8 @@
 #include "ratelimit.h"
 #include "util.h"
 
+/* XXX: buckets are per process and start full at every start: several
+ * gateways behind one address, or a restart, each grant the full rate. */
 struct sg_bucket {
     double tokens;
     long long at_ms;        /* last refill; 0: never used, full */
