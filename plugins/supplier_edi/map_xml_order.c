@@ -22,6 +22,7 @@
 #include <libxml/xmlerror.h>
 
 #include "supplier_edi.h"
+#include "xml_guard.h"
 
 #define XO_NS "urn:supplygate:canonical:1"
 
@@ -63,18 +64,13 @@ xo_on_error(void *data, xmlErrorPtr err)
     xmlParserCtxtPtr ctxt = data;
     struct xo_parse *xp = ctxt->_private;
     char text[512];
-    size_t n;
 
     if (xp == NULL || err == NULL || err->level < XML_ERR_ERROR ||
         xp->doctype || ++xp->n_errors > XO_MAX_ERRORS) {
         return;
     }
-    snprintf(text, sizeof(text), "%s", err->message ? err->message
-                                                    : "XML error");
-    n = strlen(text);
-    while (n > 0 && text[n - 1] == '\n') {
-        text[--n] = '\0';
-    }
+    /* Never libxml2's advice to partners to "use XML_PARSE_HUGE". */
+    sg_xml_plain_message(err->message, text, sizeof(text));
     xo_diag(xp->run, "xml.syntax", err->line, err->int2, NULL, text);
 }
 
@@ -235,6 +231,8 @@ sedi_xml_decode(struct sedi_run *run)
     struct xo_parse xp;
     xmlParserCtxtPtr ctxt;
     xmlDocPtr doc;
+    struct sg_diag guard;
+    char why[160];
     int rc = -1;
 
     memset(&xp, 0, sizeof(xp));
@@ -242,6 +240,13 @@ sedi_xml_decode(struct sedi_run *run)
     if (msg->len > INT_MAX) {
         xo_diag(run, "xml.too_large", 0, 0, NULL, "the XML body is larger "
                 "than libxml2 reads in one piece");
+        return -1;
+    }
+    /* Declarations, deep nesting and attribute floods never reach
+     * libxml2 (see xml_guard.h). */
+    if (sg_xml_guard_check((const char *)msg->data, msg->len, &guard, why,
+                           sizeof(why)) != 0) {
+        sedi_report(run, &guard);
         return -1;
     }
     ctxt = xmlNewParserCtxt();
