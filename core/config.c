@@ -207,6 +207,12 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
         CFG_STR("processing_limit", "2h", CFGF_NONE),
         CFG_STR("dispatch_limit", "4h", CFGF_NONE),
         CFG_STR("sweep_interval", "30s", CFGF_NONE),
+        CFG_STR("delivery_limit", "48h", CFGF_NONE),
+        CFG_END()
+    };
+    cfg_opt_t carrier_opts[] = {
+        CFG_STR("name", "", CFGF_NONE),
+        CFG_STR_LIST("aliases", "{}", CFGF_NONE),
         CFG_END()
     };
     cfg_opt_t supplier_opts[] = {
@@ -240,6 +246,8 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
                 CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
         CFG_SEC("plugin", plugin_opts,
                 CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+        CFG_SEC("carrier", carrier_opts,
+                CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
         CFG_END()
     };
     cfg_t *cfg = cfg_init(opts, first_pass ? CFGF_IGNORE_UNKNOWN : 0);
@@ -262,6 +270,8 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
     cfg_set_validate_func(cfg, "delivery|dispatch_limit",
                           sg_check_duration);
     cfg_set_validate_func(cfg, "delivery|sweep_interval",
+                          sg_check_duration);
+    cfg_set_validate_func(cfg, "delivery|delivery_limit",
                           sg_check_duration);
     cfg_set_validate_func(cfg, "supplier|status", sg_check_status);
     cfg_set_validate_func(cfg, "supplier|grade", sg_check_grade);
@@ -474,6 +484,27 @@ sg_config_read_approvals(struct sg_config *c, cfg_t *cfg,
 }
 
 static void
+sg_config_read_carriers(struct sg_config *c, cfg_t *cfg)
+{
+    size_t i, j, n = cfg_size(cfg, "carrier");
+
+    c->carriers = sg_xcalloc(n, sizeof(*c->carriers));
+    for (i = 0; i < n; i++) {
+        cfg_t *sec = cfg_getnsec(cfg, "carrier", (unsigned)i);
+        struct sg_carrier *k = &c->carriers[c->n_carriers++];
+
+        k->id = sg_xstrdup(cfg_title(sec));
+        k->name = sg_xstrdup(cfg_getstr(sec, "name"));
+        k->n_aliases = cfg_size(sec, "aliases");
+        k->aliases = sg_xcalloc(k->n_aliases, sizeof(char *));
+        for (j = 0; j < k->n_aliases; j++) {
+            k->aliases[j] = sg_xstrdup(cfg_getnstr(sec, "aliases",
+                                                   (unsigned)j));
+        }
+    }
+}
+
+static void
 sg_config_read(struct sg_config *c, cfg_t *cfg, struct sg_errors *errs)
 {
     cfg_t *http = cfg_getsec(cfg, "http");
@@ -515,6 +546,8 @@ sg_config_read(struct sg_config *c, cfg_t *cfg, struct sg_errors *errs)
     }
     sg_config_read_suppliers(c, cfg);
     sg_config_read_approvals(c, cfg, errs);
+    c->delivery_limit = sg_config_duration(delivery, "delivery_limit");
+    sg_config_read_carriers(c, cfg);
 }
 
 static void
@@ -607,6 +640,15 @@ sg_config_free(struct sg_config *c)
     for (i = 0; i < c->n_approvals; i++) {
         free(c->approvals[i].category);
     }
+    for (i = 0; i < c->n_carriers; i++) {
+        for (j = 0; j < c->carriers[i].n_aliases; j++) {
+            free(c->carriers[i].aliases[j]);
+        }
+        free(c->carriers[i].aliases);
+        free(c->carriers[i].id);
+        free(c->carriers[i].name);
+    }
+    free(c->carriers);
     for (i = 0; i < c->n_plugins; i++) {
         free(c->plugins[i].name);
         free(c->plugins[i].path);
@@ -688,4 +730,22 @@ sg_config_plugin_int(const void *section, const char *name)
         return cfg_opt_getnbool(opt, 0) ? 1 : 0;
     }
     return cfg_opt_getnint(opt, 0);
+}
+
+const struct sg_carrier *
+sg_config_carrier(const struct sg_config *c, const char *id)
+{
+    size_t i, j;
+
+    for (i = 0; id != NULL && i < c->n_carriers; i++) {
+        if (strcmp(c->carriers[i].id, id) == 0) {
+            return &c->carriers[i];
+        }
+        for (j = 0; j < c->carriers[i].n_aliases; j++) {
+            if (strcmp(c->carriers[i].aliases[j], id) == 0) {
+                return &c->carriers[i];
+            }
+        }
+    }
+    return NULL;
 }
