@@ -362,6 +362,10 @@ sg_config_first_pass(struct sg_config *c, const char *file,
         }
         o = options_fn(arg, p->name, p->path, sec->line, errs);
         p->options = o;
+        /* XXX: two plugins declaring the same option name make the
+         * union below hold it twice, and libconfuse then refuses the
+         * file ("duplicate option"); plugins must pick distinct names
+         * until the union skips repeats. */
         for (; o != NULL && o->type != SG_OPT_END; o++) {
             cfg_opt_t one[] = {
                 CFG_STR((char *)o->name, (char *)o->default_string,

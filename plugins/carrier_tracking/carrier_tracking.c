@@ -26,12 +26,12 @@
 
 /* --- context ------------------------------------------------------------ */
 
-#define CTRK_DEFAULT_MAX_DOCUMENTS 1000
+#define CTRK_DEFAULT_MAX_EVENTS 1000
 
 /* --- config table ------------------------------------------------------- */
 
 static const struct sg_option ctrk_options[] = {
-    {SG_OPT_INT, "max_documents", NULL, CTRK_DEFAULT_MAX_DOCUMENTS, 1,
+    {SG_OPT_INT, "max_events", NULL, CTRK_DEFAULT_MAX_EVENTS, 1,
      100000, "most status events one message may carry; more rejects it"},
     {SG_OPT_END, NULL, NULL, 0, 0, 0, NULL}
 };
@@ -48,20 +48,20 @@ ctrk_init(const struct sg_host *host, const void *config, void **ctxp)
     }
     ctx = sg_xcalloc(1, sizeof(*ctx));
     ctx->host = host;
-    ctx->max_documents = CTRK_DEFAULT_MAX_DOCUMENTS;
+    ctx->max_events = CTRK_DEFAULT_MAX_EVENTS;
     if (config != NULL && host->option_int != NULL) {
-        ctx->max_documents = host->option_int(config, "max_documents");
+        ctx->max_events = host->option_int(config, "max_events");
     }
-    if (ctx->max_documents < 1 || ctx->max_documents > 100000) {
-        host->log(SG_LOG_ERROR, CTRK_NAME, NULL, "max_documents %ld is "
-                  "out of range (1..100000)", ctx->max_documents);
+    if (ctx->max_events < 1 || ctx->max_events > 100000) {
+        host->log(SG_LOG_ERROR, CTRK_NAME, NULL, "max_events %ld is "
+                  "out of range (1..100000)", ctx->max_events);
         free(ctx);
         return -1;
     }
     xmlInitParser();
     host->log(SG_LOG_INFO, CTRK_NAME, NULL, "decoding X12 214, EDIFACT "
               "IFTSTA and XML/JSON tracking webhooks, at most %ld events "
-              "per message", ctx->max_documents);
+              "per message", ctx->max_events);
     *ctxp = ctx;
     return 0;
 }
@@ -441,11 +441,11 @@ ctrk_emit(struct ctrk_run *run, const struct ctrk_event *ev)
     if (run->stop) {
         return -1;
     }
-    if (run->n_documents >= run->ctx->max_documents) {
+    if (run->n_documents >= run->ctx->max_events) {
         snprintf(text, sizeof(text), "status %ld of shipment %s is beyond "
-                 "max_documents (%ld) for one message; split it",
+                 "max_events (%ld) for one message; split it",
                  ev->sequence, ev->shipment ? ev->shipment : "?",
-                 run->ctx->max_documents);
+                 run->ctx->max_events);
         memset(&d, 0, sizeof(d));
         d.code = "carrier_tracking.too_many_documents";
         d.text = text;

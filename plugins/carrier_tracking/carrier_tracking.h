@@ -23,7 +23,7 @@
 /* Set up by init(), read-only afterwards (decode runs in many threads). */
 struct ctrk_ctx {
     const struct sg_host *host;
-    long max_documents;         /* option max_documents */
+    long max_events;            /* option max_events */
 };
 
 /* One decode() call. */
@@ -33,7 +33,7 @@ struct ctrk_run {
     struct sg_sink *sink;
     long n_documents;           /* handed to the sink so far */
     long n_errors;              /* diags handed to the sink so far */
-    int stop;                   /* the sink or max_documents said stop */
+    int stop;                   /* the sink or max_events said stop */
 };
 
 /*
@@ -131,7 +131,7 @@ void ctrk_diag_path(struct ctrk_run *run, const char *code, long line,
 void ctrk_report(struct ctrk_run *run, const struct sg_diag *d);
 
 /* Turn the event into canonical XML and hand it to the sink, unless
- * max_documents is reached.  Returns 0, or -1 when decoding must stop. */
+ * max_events is reached.  Returns 0, or -1 when decoding must stop. */
 int ctrk_emit(struct ctrk_run *run, const struct ctrk_event *ev);
 
 /* --- the mappers -------------------------------------------------------- */

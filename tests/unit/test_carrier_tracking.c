@@ -47,7 +47,7 @@ static long
 host_int(const void *config, const char *name)
 {
     (void)config;
-    return strcmp(name, "max_documents") == 0 ? 1000 : 0;
+    return strcmp(name, "max_events") == 0 ? 1000 : 0;
 }
 
 static const struct sg_host host = {
@@ -268,7 +268,7 @@ test_descriptor_and_sniff(void)
     CU_ASSERT_STRING_EQUAL(plugin->document_types[0], "tracking");
     CU_ASSERT_PTR_NULL(plugin->document_types[1]);
     CU_ASSERT_EQUAL(plugin->options[0].type, SG_OPT_INT);
-    CU_ASSERT_STRING_EQUAL(plugin->options[0].name, "max_documents");
+    CU_ASSERT_STRING_EQUAL(plugin->options[0].name, "max_events");
 
     /* The transaction set decides, not the syntax alone. */
     CU_ASSERT_EQUAL(t_sniff("ISA*00~GS*QM~ST*214*1~"), 90);
