@@ -34,7 +34,9 @@
  *   (condition damaged, or X12 A9) is an event goods_damaged and makes
  *   the delivery count as not intact, also when reported after it.
  * - A status naming an order the gateway does not know is recorded on
- *   the shipment with order_known 0 and an order_unknown event.
+ *   the shipment with order_known 0 and an order_unknown event.  A
+ *   status naming no order or no driver belongs to those an earlier
+ *   status of the shipment named.
  *
  * XXX: a time sent without an offset (X12 "LT", EDIFACT format 203) is
  * taken as UTC; the shipment's timeline says zone_assumed, and such a
@@ -43,6 +45,8 @@
  * delivery that was already counted for the carrier.
  * XXX: an order that arrives after its shipment's first status is not
  * linked back: order_known stays 0 until the next status.
+ * XXX: shipments are keyed by the carrier's reference alone; two
+ * carriers using the same number share one sg:shipment:<id>.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -161,8 +165,7 @@ static const char shp_apply_lua[] =
     "  if delivered_at then\n"
     "    redis.call('HINCRBY', KEYS[10], 'intact', -1)\n"
     "    redis.call('HINCRBY', KEYS[10], 'damaged', 1)\n"
-    "    local dr = redis.call('HGET', sh, 'driver')\n"
-    "    if dr and dr == driver then\n"
+    "    if driver ~= '' then\n"
     "      redis.call('HINCRBY', KEYS[12], 'intact', -1)\n"
     "    end\n"
     "  end\n"
@@ -609,34 +612,50 @@ shp_rank(const char *status, int *rank)
 
 /* --- deciding what does not depend on state ---------------------------- */
 
+/* A field of the shipment hash into *out (unchanged when absent or
+ * empty); 0, or -1 on a Redis error. */
+static int
+shp_known_field(redisContext *c, const char *id, const char *name,
+                char **out)
+{
+    redisReply *r = redisCommand(c, "HGET " SG_KEY_SHIPMENT "%s %s", id,
+                                 name);
+
+    if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+        if (r != NULL) {
+            freeReplyObject(r);
+        }
+        return -1;
+    }
+    if (r->type == REDIS_REPLY_STRING && r->len > 0) {
+        *out = sg_xstrdup(r->str);
+    }
+    freeReplyObject(r);
+    return 0;
+}
+
 /*
- * The order the event belongs to (the document's, else the one an
- * earlier status gave) and that order's promised due (end of its
- * requestedDelivery day, UTC), "" when none.  Both read before the
- * script: neither changes once set.  0, or -1 on a Redis error.
+ * What the event leaves out and an earlier status of the shipment gave:
+ * the order and the driver (a status names them once, usually at the
+ * pick-up); and the order's promised due (end of its requestedDelivery
+ * day, UTC), "" when none.  Read before the script: none of them
+ * changes once set.  0, or -1 on a Redis error.
  */
 static int
 shp_order_facts(redisContext *c, const struct shp_event *ev, char **order,
-                char *due, size_t duelen)
+                char **driver, char *due, size_t duelen)
 {
     redisReply *r;
     long long day;
 
     due[0] = '\0';
     *order = ev->order != NULL ? sg_xstrdup(ev->order) : NULL;
-    if (*order == NULL) {
-        r = redisCommand(c, "HGET " SG_KEY_SHIPMENT "%s order",
-                         ev->shipment);
-        if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-            if (r != NULL) {
-                freeReplyObject(r);
-            }
-            return -1;
-        }
-        if (r->type == REDIS_REPLY_STRING && r->len > 0) {
-            *order = sg_xstrdup(r->str);
-        }
-        freeReplyObject(r);
+    *driver = ev->driver != NULL ? sg_xstrdup(ev->driver) : NULL;
+    if ((*order == NULL &&
+         shp_known_field(c, ev->shipment, "order", order) != 0) ||
+        (*driver == NULL &&
+         shp_known_field(c, ev->shipment, "driver", driver) != 0)) {
+        return -1;
     }
     if (*order == NULL) {
         return 0;
@@ -716,7 +735,7 @@ shp_commit(struct shp_rules *r, redisContext *c, const struct shp_event *ev,
     const char *cname = k != NULL && k->name[0] != '\0' ? k->name
                         : ev->carrier_name;
     enum sg_rules_result res = SG_RULES_OK;
-    char due[32], *order = NULL, *tl;
+    char due[32], *order = NULL, *driver = NULL, *tl;
     struct shp_args a;
     redisReply *rep;
     int rank = 0;
@@ -727,7 +746,9 @@ shp_commit(struct shp_rules *r, redisContext *c, const struct shp_event *ev,
                        ev->status);
         return SG_RULES_FAILED;
     }
-    if (shp_order_facts(c, ev, &order, due, sizeof(due)) != 0) {
+    if (shp_order_facts(c, ev, &order, &driver, due, sizeof(due)) != 0) {
+        free(order);
+        free(driver);
         return SG_RULES_RETRY;
     }
     tl = shp_timeline_json(ev, e);
@@ -748,7 +769,7 @@ shp_commit(struct shp_rules *r, redisContext *c, const struct shp_event *ev,
     shp_args_addf(&a, SG_KEY_CARRIER "%s", carrier);
     shp_args_addf(&a, SG_KEY_CARRIER "%s:drivers", carrier);
     shp_args_addf(&a, SG_KEY_CARRIER "%s:driver:%s", carrier,
-                  ev->driver != NULL ? ev->driver : "");
+                  driver != NULL ? driver : "");
     shp_args_add(&a, e->stream);
 
     shp_args_add(&a, e->group != NULL ? e->group : SG_GROUP);
@@ -766,7 +787,7 @@ shp_commit(struct shp_rules *r, redisContext *c, const struct shp_event *ev,
     shp_args_add(&a, tl);
     shp_args_add(&a, ev->condition != NULL &&
                  strcmp(ev->condition, "damaged") == 0 ? "1" : "0");
-    shp_args_add(&a, ev->driver);
+    shp_args_add(&a, driver);
     shp_args_addf(&a, "%lld", r->cfg->delivery_limit * 1000LL);
     shp_args_addf(&a, "%lld", now_ms);
     shp_args_add(&a, due);
@@ -789,6 +810,7 @@ shp_commit(struct shp_rules *r, redisContext *c, const struct shp_event *ev,
     shp_args_free(&a);
     free(tl);
     free(order);
+    free(driver);
     return res;
 }
 
