@@ -47,6 +47,9 @@
  * linked back: order_known stays 0 until the next status.
  * XXX: shipments are keyed by the carrier's reference alone; two
  * carriers using the same number share one sg:shipment:<id>.
+ * XXX: an order split over several shipments has one delivery node and
+ * one shipment_state, which follow whichever shipment reported last;
+ * each shipment's own window and figures are right.
  */
 #include <ctype.h>
 #include <stdarg.h>

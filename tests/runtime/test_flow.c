@@ -393,6 +393,16 @@ test_order_through_delivery(void)
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(
         drivers, "Dana"), "deliveries")), 1);
     json_decref(k);
+
+    /* What is not there is a 404 with its own code. */
+    CU_ASSERT_EQUAL(flow_http("/v1/shipments/PRO-NONE", NULL, NULL, 0, &k),
+                    404);
+    CU_ASSERT_STRING_EQUAL(js(k, "error"), "shipment.not_found");
+    json_decref(k);
+    CU_ASSERT_EQUAL(flow_http("/v1/carriers/NOBODY", NULL, NULL, 0, &k),
+                    404);
+    CU_ASSERT_STRING_EQUAL(js(k, "error"), "carrier.not_found");
+    json_decref(k);
 }
 
 static void

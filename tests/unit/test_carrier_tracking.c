@@ -261,6 +261,24 @@ t_sniff(const char *text)
     return plugin->sniff((const unsigned char *)text, strlen(text));
 }
 
+static int
+t_sniff_file(const char *rel)
+{
+    char path[512];
+    unsigned char *data;
+    size_t len = 0;
+    int score;
+
+    snprintf(path, sizeof(path), "tests/data/corpus/%s", rel);
+    data = sg_test_read(sg_test_srcpath(path), &len);
+    if (data == NULL) {
+        return -1;
+    }
+    score = plugin->sniff(data, len);
+    free(data);
+    return score;
+}
+
 static void
 test_descriptor_and_sniff(void)
 {
@@ -285,6 +303,22 @@ test_descriptor_and_sniff(void)
     CU_ASSERT_EQUAL(t_sniff("{\"carrier\":\"X\",\"events\":[]}"), 90);
     CU_ASSERT_EQUAL(t_sniff("{\"ticket\":1}"), 0);
     CU_ASSERT_EQUAL(t_sniff("hello"), 0);
+
+    /* The corpus files, with their BOMs, odd terminators and UNAs. */
+    CU_ASSERT_EQUAL(t_sniff_file("x12/214-edinet-mgctlyst.edi"), 90);
+    CU_ASSERT_EQUAL(t_sniff_file("x12/214-edinet-bom-isa-line-break.edi"),
+                    90);
+    CU_ASSERT_EQUAL(t_sniff_file("x12/214-staedi-utf8-ellipsis-"
+                                 "terminator.edi"), 90);
+    CU_ASSERT_EQUAL(t_sniff_file("edifact/IFTSTA-apimeister-d00b.edi"), 90);
+    CU_ASSERT_EQUAL(t_sniff_file("x12/850-nodex12-newline-terminator.edi"),
+                    0);
+    CU_ASSERT_EQUAL(t_sniff_file("x12/856-ediengine-crossdock.edi"), 0);
+    CU_ASSERT_EQUAL(t_sniff_file("edifact/ORDERS-phpedifact-eancom-ok.edi"),
+                    0);
+    CU_ASSERT_EQUAL(t_sniff_file("edifact/"
+                                 "INVOIC-staedi-d97b-una-custom-"
+                                 "delimiters.edi"), 0);
 }
 
 /* --- X12 214 ------------------------------------------------------------ */
