@@ -135,6 +135,10 @@ test_choice_by_body(void)
     static const char x214[] = "ISA*00*~GS*QM~ST*214*0001~";
     static const char x856[] = "ISA*00*~GS*SH~ST*856*0001~";
     static const char iftsta[] = "UNB+UNOC:3'UNH+7+IFTSTA:D:01B:UN'";
+    static const char xml_tracking[] = "<?xml version=\"1.0\"?>\n"
+                                       "<trackingUpdate carrier=\"A\"/>";
+    static const char xml_order[] = "<order xmlns=\"urn:supplygate:"
+                                    "canonical:1\"/>";
     size_t i;
 
     sg_errors_init(&errs, 10);
@@ -162,6 +166,17 @@ test_choice_by_body(void)
                        (const unsigned char *)x856, strlen(x856)));
     CU_ASSERT_PTR_NULL(sg_plugins_sniff(p, (const unsigned char *)x856,
                                         strlen(x856)));
+    /* Both take XML: the root element decides. */
+    lp = sg_plugins_for_body(p, "application/xml",
+                             (const unsigned char *)xml_tracking,
+                             strlen(xml_tracking));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(lp);
+    CU_ASSERT_STRING_EQUAL(lp->name, "carrier_tracking");
+    lp = sg_plugins_for_body(p, "text/xml",
+                             (const unsigned char *)xml_order,
+                             strlen(xml_order));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(lp);
+    CU_ASSERT_STRING_EQUAL(lp->name, "supplier_edi");
     /* One claimant: it decides for itself, whatever the body. */
     lp = sg_plugins_for_body(p, "application/json",
                              (const unsigned char *)x856, strlen(x856));
