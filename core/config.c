@@ -223,6 +223,12 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
         CFG_STR("processing_limit", "2h", CFGF_NONE),
         CFG_STR("dispatch_limit", "4h", CFGF_NONE),
         CFG_STR("sweep_interval", "30s", CFGF_NONE),
+        CFG_STR("delivery_limit", "48h", CFGF_NONE),
+        CFG_END()
+    };
+    cfg_opt_t carrier_opts[] = {
+        CFG_STR("name", "", CFGF_NONE),
+        CFG_STR_LIST("aliases", "{}", CFGF_NONE),
         CFG_END()
     };
     cfg_opt_t supplier_opts[] = {
@@ -272,6 +278,8 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
         CFG_SEC("partner", partner_opts,
                 CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
         CFG_SEC("admin", admin_opts, CFGF_NONE),
+        CFG_SEC("carrier", carrier_opts,
+                CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
         CFG_END()
     };
     cfg_t *cfg = cfg_init(opts, first_pass ? CFGF_IGNORE_UNKNOWN : 0);
@@ -294,6 +302,8 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
     cfg_set_validate_func(cfg, "delivery|dispatch_limit",
                           sg_check_duration);
     cfg_set_validate_func(cfg, "delivery|sweep_interval",
+                          sg_check_duration);
+    cfg_set_validate_func(cfg, "delivery|delivery_limit",
                           sg_check_duration);
     cfg_set_validate_func(cfg, "supplier|status", sg_check_status);
     cfg_set_validate_func(cfg, "supplier|grade", sg_check_grade);
@@ -391,6 +401,10 @@ sg_config_first_pass(struct sg_config *c, const char *file,
         }
         o = options_fn(arg, p->name, p->path, sec->line, errs);
         p->options = o;
+        /* XXX: two plugins declaring the same option name make the
+         * union below hold it twice, and libconfuse then refuses the
+         * file ("duplicate option"); plugins must pick distinct names
+         * until the union skips repeats. */
         for (; o != NULL && o->type != SG_OPT_END; o++) {
             cfg_opt_t one[] = {
                 CFG_STR((char *)o->name, (char *)o->default_string,
@@ -513,6 +527,27 @@ sg_config_read_approvals(struct sg_config *c, cfg_t *cfg,
 }
 
 static void
+sg_config_read_carriers(struct sg_config *c, cfg_t *cfg)
+{
+    size_t i, j, n = cfg_size(cfg, "carrier");
+
+    c->carriers = sg_xcalloc(n, sizeof(*c->carriers));
+    for (i = 0; i < n; i++) {
+        cfg_t *sec = cfg_getnsec(cfg, "carrier", (unsigned)i);
+        struct sg_carrier *k = &c->carriers[c->n_carriers++];
+
+        k->id = sg_xstrdup(cfg_title(sec));
+        k->name = sg_xstrdup(cfg_getstr(sec, "name"));
+        k->n_aliases = cfg_size(sec, "aliases");
+        k->aliases = sg_xcalloc(k->n_aliases, sizeof(char *));
+        for (j = 0; j < k->n_aliases; j++) {
+            k->aliases[j] = sg_xstrdup(cfg_getnstr(sec, "aliases",
+                                                   (unsigned)j));
+        }
+    }
+}
+
+static void
 sg_config_read(struct sg_config *c, cfg_t *cfg, struct sg_errors *errs)
 {
     cfg_t *http = cfg_getsec(cfg, "http");
@@ -559,6 +594,8 @@ sg_config_read(struct sg_config *c, cfg_t *cfg, struct sg_errors *errs)
     c->http_deadline = (int)cfg_getint(http, "request_deadline");
     c->hmac_window = (int)cfg_getint(http, "hmac_window");
     sg_partners_read(c, cfg, errs);
+    c->delivery_limit = sg_config_duration(delivery, "delivery_limit");
+    sg_config_read_carriers(c, cfg);
 }
 
 static void
@@ -651,6 +688,15 @@ sg_config_free(struct sg_config *c)
     for (i = 0; i < c->n_approvals; i++) {
         free(c->approvals[i].category);
     }
+    for (i = 0; i < c->n_carriers; i++) {
+        for (j = 0; j < c->carriers[i].n_aliases; j++) {
+            free(c->carriers[i].aliases[j]);
+        }
+        free(c->carriers[i].aliases);
+        free(c->carriers[i].id);
+        free(c->carriers[i].name);
+    }
+    free(c->carriers);
     for (i = 0; i < c->n_plugins; i++) {
         free(c->plugins[i].name);
         free(c->plugins[i].path);
@@ -733,4 +779,22 @@ sg_config_plugin_int(const void *section, const char *name)
         return cfg_opt_getnbool(opt, 0) ? 1 : 0;
     }
     return cfg_opt_getnint(opt, 0);
+}
+
+const struct sg_carrier *
+sg_config_carrier(const struct sg_config *c, const char *id)
+{
+    size_t i, j;
+
+    for (i = 0; id != NULL && i < c->n_carriers; i++) {
+        if (strcmp(c->carriers[i].id, id) == 0) {
+            return &c->carriers[i];
+        }
+        for (j = 0; j < c->carriers[i].n_aliases; j++) {
+            if (strcmp(c->carriers[i].aliases[j], id) == 0) {
+                return &c->carriers[i];
+            }
+        }
+    }
+    return NULL;
 }

@@ -51,6 +51,15 @@ struct sg_partner {
     size_t body_limit;      /* bytes, 0: the http body_limit */
 };
 
+/* One entry of the carrier registry. */
+struct sg_carrier {
+    char *id;               /* registry key, e.g. "ACMEFREIGHT" */
+    char *name;
+    char **aliases;         /* SCAC codes and envelope senders partners
+                               use for it: "AFRT", "ZZ:ACMEFREIGHT" */
+    size_t n_aliases;
+};
+
 /* One plugin to load and its configuration section. */
 struct sg_plugin_conf {
     char *name;             /* section title */
@@ -113,6 +122,12 @@ struct sg_config {
     int http_deadline;      /* seconds to receive one whole request */
     int hmac_window;        /* seconds a signed request stays valid */
 
+    /* delivery: shipments (rules_shipment.c) */
+    long delivery_limit;    /* seconds from pick-up to delivery, when
+                               the order promises no date */
+    struct sg_carrier *carriers;
+    size_t n_carriers;
+
     void *cfg;              /* the libconfuse tree, owned */
 };
 
@@ -145,6 +160,10 @@ const struct sg_supplier *sg_config_supplier(const struct sg_config *cfg,
 /* The approval rule for category, else "default", else NULL. */
 const struct sg_approval *sg_config_approval(const struct sg_config *cfg,
                                              const char *category);
+
+/* The carrier registry entry whose id or alias equals id, or NULL. */
+const struct sg_carrier *sg_config_carrier(const struct sg_config *cfg,
+                                           const char *id);
 
 /* Values of a plugin section's options (used behind struct sg_host). */
 const char *sg_config_plugin_string(const void *section, const char *name);

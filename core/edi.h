@@ -155,6 +155,17 @@ long sg_edi_read(enum sg_edi_syntax syntax,
 int sg_edi_sniff(const unsigned char *data, size_t len);
 
 /*
+ * The type of the first transaction set or message, for choosing among
+ * several plugins that read the same syntax: ST01 ("214", "850") or the
+ * UNH message type ("IFTSTA", "ORDERS").  Writes it NUL-terminated into
+ * out and returns the syntax, or -1 with out "" when the body is not
+ * EDI or no ST / UNH can be found.  Only looks, never reports: the
+ * reader says what is wrong with a body it can read.
+ */
+int sg_edi_sniff_set(const unsigned char *data, size_t len, char *out,
+                     size_t outlen);
+
+/*
  * Accessors that never fail: a missing element, component or segment
  * gives "" (never NULL).  Positions are 1-based as in the standards;
  * component 0 means the first, as for a simple element.

@@ -779,3 +779,125 @@ sg_edi_find(const struct sg_edi_transaction *tx, const char *tag,
     *pos = tx->n_segments;
     return NULL;
 }
+
+/* --- the set type, for sniffing ------------------------------------------ */
+
+/*
+ * Start of a segment tag at i: the byte before is neither a letter, a
+ * digit nor the element separator, so "ST" inside a value or "*ST" as
+ * an element do not count.  Terminators vary (~, ', LF, a UTF-8 '...'),
+ * so only what they are not is checked.
+ */
+static int
+sg_edi_tag_at(const unsigned char *data, size_t len, size_t i,
+              const char *tag, unsigned char sep)
+{
+    size_t n = strlen(tag);
+
+    if (i + n >= len || memcmp(data + i, tag, n) != 0 ||
+        data[i + n] != sep) {
+        return 0;
+    }
+    return i == 0 || (!sg_edi_alnum(data[i - 1]) && data[i - 1] != sep);
+}
+
+/* Copy the value starting at p until one of stop (or a release-escaped
+ * byte's end), at most outlen - 1 bytes; returns 0 if it is empty. */
+static int
+sg_edi_copy_code(const unsigned char *p, const unsigned char *end,
+                 const char *stop, unsigned char release, char *out,
+                 size_t outlen)
+{
+    size_t n = 0;
+
+    while (p < end && n + 1 < outlen && *p != '\0' &&
+           strchr(stop, *p) == NULL && *p != release) {
+        out[n++] = (char)*p++;
+    }
+    out[n] = '\0';
+    return n > 0;
+}
+
+static int
+sg_edi_sniff_x12(const unsigned char *data, size_t len, size_t i,
+                 char *out, size_t outlen)
+{
+    unsigned char sep = data[i + 3];
+    char stop[4] = {0, 0, 0, 0};
+
+    stop[0] = (char)sep;
+    stop[1] = '~';
+    for (i += 4; i + 3 < len; i++) {
+        if (sg_edi_tag_at(data, len, i, "ST", sep)) {
+            return sg_edi_copy_code(data + i + 3, data + len, stop, 0,
+                                    out, outlen);
+        }
+    }
+    return 0;
+}
+
+static int
+sg_edi_sniff_edifact(const unsigned char *data, size_t len, size_t i,
+                     char *out, size_t outlen)
+{
+    unsigned char comp = ':', sep = '+', release = '?', term = '\'';
+    const unsigned char *p, *end = data + len;
+    char stop[4];
+
+    if (len - i >= 9 && memcmp(data + i, "UNA", 3) == 0) {
+        comp = data[i + 3];
+        sep = data[i + 4];
+        release = data[i + 6] == ' ' ? 0 : data[i + 6];
+        term = data[i + 8];
+    }
+    stop[0] = (char)comp;
+    stop[1] = (char)sep;
+    stop[2] = (char)term;
+    stop[3] = '\0';
+    for (; i + 4 < len; i++) {
+        if (!sg_edi_tag_at(data, len, i, "UNH", sep)) {
+            continue;
+        }
+        /* Skip the message reference (0062), released bytes included. */
+        for (p = data + i + 4; p < end && *p != sep && *p != term; p++) {
+            if (release != 0 && *p == release) {
+                p++;
+            }
+        }
+        if (p >= end || *p != sep) {
+            return 0;
+        }
+        return sg_edi_copy_code(p + 1, end, stop, release, out, outlen);
+    }
+    return 0;
+}
+
+int
+sg_edi_sniff_set(const unsigned char *data, size_t len, char *out,
+                 size_t outlen)
+{
+    int syntax = sg_edi_sniff(data, len);
+    size_t i = 0;
+    int found = 0;
+
+    if (outlen == 0) {
+        return -1;
+    }
+    out[0] = '\0';
+    if (syntax < 0) {
+        return -1;
+    }
+    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
+        i = 3;
+    }
+    while (i < len && strchr(" \t\r\n", data[i]) != NULL &&
+           data[i] != '\0') {
+        i++;
+    }
+    if (syntax == SG_EDI_X12) {
+        found = sg_edi_sniff_x12(data, len, i, out, outlen);
+    } else {
+        found = sg_edi_sniff_edifact(data, len, i, out, outlen);
+    }
+    return found ? syntax : -1;
+}

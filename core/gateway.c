@@ -94,14 +94,16 @@ sg_gateway_choose(struct sg_gateway *gw, struct sg_intake *in,
         }
         return lp;
     }
-    lp = sg_plugins_for_type(gw->plugins, in->content_type);
+    lp = sg_plugins_for_body(gw->plugins, in->content_type, in->raw,
+                             in->raw_len);
     if (lp == NULL) {
         lp = sg_plugins_sniff(gw->plugins, in->raw, in->raw_len);
     }
     if (lp == NULL) {
         sg_errors_addf(&in->errs, "message.unsupported_type",
                        "no plugin accepts content type \"%s\" and none "
-                       "recognises the first bytes of the body",
+                       "recognises the first bytes of the body (for EDI: "
+                       "its transaction set or message type)",
                        in->content_type ? in->content_type : "(none)");
     }
     return lp;

@@ -53,6 +53,38 @@
  *   sg:deadlines           nodes: processing (met by processed_at),
  *                          dispatch (met by dispatched_at); the sweep
  *                          removes a member once judged
+ *
+ * As the shipment rules (rules_shipment.c) use them:
+ *   sg:shipment:<id>       hash: shipment, state (created | at_pickup |
+ *                          picked_up | in_transit | out_for_delivery |
+ *                          arrived | delayed | exception | delivered),
+ *                          rank, last_at, order, order_known ("1"/"0"),
+ *                          carrier, carrier_name, carrier_known,
+ *                          driver, condition (intact | damaged),
+ *                          picked_up_at, delivery_due, promised ("1"
+ *                          when due is the order's date), delivered_at,
+ *                          on_time, breach_delivery ("1"),
+ *                          breach_raised_at, created (epoch ms)
+ *   sg:shipment:<id>:timeline  sorted set, score = event time (epoch ms),
+ *                          member = the event as JSON
+ *   sg:shipment:<id>:entries   set of applied stream entry ids (the
+ *                          lasting redelivery guard)
+ *   sg:shipment_deadlines  sorted set, score = delivery due (epoch ms),
+ *                          member = shipment id; apart from
+ *                          sg:deadlines so neither sweep drops the
+ *                          other's members
+ *   sg:carrier:<id>        hash: name, deliveries, on_time, intact,
+ *                          late, damaged
+ *   sg:carrier:<id>:drivers    set of driver names seen on deliveries
+ *   sg:carrier:<id>:driver:<name>  hash: deliveries, on_time, intact
+ *   sg:order:<number>      fields written by the shipment rules:
+ *                          dispatched_at (pick-up), shipment_state,
+ *                          delivery_due, delivered_at, breach_delivery
+ *   sg:order:<number>:shipments  set of shipment ids
+ *   sg:events              subject "shipment": tracking_event,
+ *                          shipment_delayed, shipment_exception,
+ *                          goods_damaged, delivery_late, delivered,
+ *                          order_unknown, sla_breach (node delivery)
  */
 #ifndef SG_KEYS_H
 #define SG_KEYS_H
@@ -68,5 +100,8 @@
 #define SG_KEY_DEADLINES    "sg:deadlines"
 #define SG_GROUP            "sg-workers"
 #define SG_KEY_SEEN         "sg:seen:"
+#define SG_KEY_SHIPMENT     "sg:shipment:"
+#define SG_KEY_SHIPMENT_DEADLINES "sg:shipment_deadlines"
+#define SG_KEY_CARRIER      "sg:carrier:"
 
 #endif /* SG_KEYS_H */

@@ -248,6 +248,45 @@ sg_plugins_for_type(const struct sg_plugins *p, const char *content_type)
 }
 
 const struct sg_loaded_plugin *
+sg_plugins_for_body(const struct sg_plugins *p, const char *content_type,
+                    const unsigned char *data, size_t len)
+{
+    const struct sg_loaded_plugin *only = NULL, *best = NULL;
+    const char *const *t;
+    int claimants = 0, best_score = 0, score;
+    size_t i;
+
+    if (content_type == NULL) {
+        return NULL;
+    }
+    for (i = 0; i < p->n; i++) {
+        const struct sg_loaded_plugin *lp = &p->items[i];
+
+        if (!lp->ready || lp->desc->content_types == NULL) {
+            continue;
+        }
+        for (t = lp->desc->content_types; *t != NULL; t++) {
+            if (sg_media_type_is(content_type, *t)) {
+                break;
+            }
+        }
+        if (*t == NULL) {
+            continue;
+        }
+        claimants++;
+        only = lp;
+        /* Several plugins read X12 (850 here, 214 there): the body
+         * decides, and a body none of them knows is nobody's. */
+        score = lp->desc->sniff != NULL ? lp->desc->sniff(data, len) : 0;
+        if (score > best_score) {
+            best_score = score;
+            best = lp;
+        }
+    }
+    return claimants == 1 ? only : best;
+}
+
+const struct sg_loaded_plugin *
 sg_plugins_sniff(const struct sg_plugins *p, const unsigned char *data,
                  size_t len)
 {

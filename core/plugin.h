@@ -61,6 +61,16 @@ const struct sg_loaded_plugin *sg_plugins_find(const struct sg_plugins *p,
 const struct sg_loaded_plugin *
 sg_plugins_for_type(const struct sg_plugins *p, const char *content_type);
 
+/*
+ * Like sg_plugins_for_type(), but when several plugins declare the media
+ * type the one whose sniff is most sure of the body wins, and NULL
+ * comes back when none of them recognises it (an X12 856 sent where
+ * only 850 and 214 plugins are loaded).
+ */
+const struct sg_loaded_plugin *
+sg_plugins_for_body(const struct sg_plugins *p, const char *content_type,
+                    const unsigned char *data, size_t len);
+
 /* The plugin most sure about these first bytes, or NULL. */
 const struct sg_loaded_plugin *
 sg_plugins_sniff(const struct sg_plugins *p, const unsigned char *data,

@@ -194,6 +194,7 @@ struct sg_order {
     char *supplier_qual;
     char *supplier_name;
     char *currency;
+    char *requested_delivery;   /* promised date, read by shipments */
     double amount;
     long lines;
 };
@@ -433,6 +434,7 @@ sg_order_free(struct sg_order *o)
     free(o->supplier_qual);
     free(o->supplier_name);
     free(o->currency);
+    free(o->requested_delivery);
     memset(o, 0, sizeof(*o));
 }
 
@@ -500,6 +502,7 @@ sg_order_read(struct sg_order *o, const struct sg_entry *e,
     o->number = sg_text(sg_child(root, "orderNumber"));
     o->date = sg_text(sg_child(root, "orderDate"));
     o->currency = sg_text(sg_child(root, "currency"));
+    o->requested_delivery = sg_text(sg_child(root, "requestedDelivery"));
     sup = sg_child(root, "supplier");
     o->supplier_id = sg_attr(sup, "id");
     o->supplier_qual = sg_attr(sup, "qualifier");
@@ -776,6 +779,9 @@ sg_args_fields(struct sg_args *a, const struct sg_order *o,
     sg_field(a, &n, "entry", e->id);
     sg_field(a, &n, "stream", e->stream);
     sg_field(a, &n, "partner", e->partner);
+    if (o->requested_delivery != NULL) {
+        sg_field(a, &n, "requested_delivery", o->requested_delivery);
+    }
     free(holds);
     free(a->v[count_at]);
     a->v[count_at] = sg_xasprintf("%zu", n);
@@ -1207,6 +1213,28 @@ sg_json_parsed(const char *text)
     return v != NULL ? v : sg_json_str(text);
 }
 
+/* The ids of the order's shipments, sorted; [] on any trouble (the
+ * order itself is still worth showing). */
+static json_t *
+sg_json_members(redisContext *c, const char *order)
+{
+    redisReply *r = redisCommand(c, "SORT " SG_KEY_ORDER "%s:shipments "
+                                 "ALPHA", order);
+    json_t *arr = json_array();
+    size_t i;
+
+    for (i = 0; r != NULL && r->type == REDIS_REPLY_ARRAY &&
+         i < r->elements; i++) {
+        if (r->element[i]->type == REDIS_REPLY_STRING) {
+            json_array_append_new(arr, json_string(r->element[i]->str));
+        }
+    }
+    if (r != NULL) {
+        freeReplyObject(r);
+    }
+    return arr;
+}
+
 char *
 sg_rules_order_json(redisContext *c, const char *order, int *found)
 {
@@ -1271,6 +1299,13 @@ sg_rules_order_json(redisContext *c, const char *order, int *found)
                                    "breach_processing"),
         "dispatch", sg_json_node(h, "dispatch_due", "dispatched_at",
                                  "breach_dispatch")));
+    /* The delivery node and shipments, written by rules_shipment.c. */
+    json_object_set_new(json_object_get(o, "deadlines"), "delivery",
+                        sg_json_node(h, "delivery_due", "delivered_at",
+                                     "breach_delivery"));
+    json_object_set_new(o, "shipment_state",
+                        sg_json_str(sg_hash_get(h, "shipment_state")));
+    json_object_set_new(o, "shipments", sg_json_members(c, order));
     arr = json_array();
     for (i = 0; i < hist->elements; i++) {
         if (hist->element[i]->type == REDIS_REPLY_STRING) {

@@ -44,7 +44,7 @@ for f in examples/*.edi examples/*.xml; do
     printf '\n== %s -> HTTP %s\n' "$f" "$code"
     if [ "$code" = 202 ]; then
         jq -r '.documents[] | "   \(.type) \(.key)"' <<<"$body"
-        mapfile -t new < <(jq -r '.documents[].key' <<<"$body")
+        mapfile -t new < <(jq -r '.documents[] | "\(.type) \(.key)"' <<<"$body" | sort -u)
         keys+=("${new[@]}")
     else
         jq -r '.errors[] | "   \(.code) at \(.tag // "-") segment \(.segment // "-") element \(.element // "-") line \(.line // "-"): \(.message)"' \
@@ -54,12 +54,22 @@ done
 
 echo
 echo "== Decisions"
-for k in "${keys[@]}"; do
+for tk in "${keys[@]}"; do
+    k=${tk#* }
+    if [ "${tk%% *}" = tracking ]; then
+        for _ in $(seq 50); do
+            shipment=$(curl -s -f "$base/v1/shipments/$k") && break
+            sleep 0.1
+        done
+        jq -r '"shipment \(.shipment) (order \(.order // "-")): \(.state), carrier \(.carrier), on time: \(.delivery.on_time), \(.timeline | length) events"' \
+            <<<"$shipment"
+        continue
+    fi
     for _ in $(seq 50); do
         order=$(curl -s -f "$base/v1/orders/$k") && break
         sleep 0.1
     done
-    jq -r '"\(.order): \(.state), approval \(.approval), amount \(.amount) \(.currency // ""), holds: \([.holds[]?.code] | join(", ") | if . == "" then "none" else . end)"' \
+    jq -r '"\(.order): \(.state), approval \(.approval), amount \(.amount) \(.currency // ""), holds: \([.holds[]?.code] | join(", ") | if . == "" then "none" else . end), shipment: \(.shipment_state // "none")"' \
         <<<"$order"
 done
 [ "$keep" = 1 ] && echo "gateway left running as pid $pid"

@@ -852,9 +852,16 @@ static int
 sedi_sniff(const unsigned char *data, size_t len)
 {
     int syntax = sg_edi_sniff(data, len);
+    char set[8];
 
     if (syntax == SG_EDI_X12 || syntax == SG_EDI_EDIFACT) {
-        return 90;
+        /* Other plugins read other sets of the same syntax.  A body
+         * whose set cannot be seen is still ours to report on. */
+        if (sg_edi_sniff_set(data, len, set, sizeof(set)) < 0) {
+            return 10;
+        }
+        return strcmp(set, "850") == 0 || strcmp(set, "ORDERS") == 0
+               ? 90 : 0;
     }
     /* Any plugin may take XML; say so without insisting. */
     return sedi_looks_xml(data, len) ? 40 : 0;

@@ -103,8 +103,12 @@ test_shipped_config(void)
     expect = sg_xasprintf("%s/../schemas", c->dir);
     CU_ASSERT_STRING_EQUAL(c->schema_dir, expect);
     free(expect);
-    CU_ASSERT_EQUAL(c->n_plugins, 1);
+    CU_ASSERT_EQUAL(c->n_plugins, 2);
     CU_ASSERT_STRING_EQUAL(c->plugins[0].name, "supplier_edi");
+    CU_ASSERT_STRING_EQUAL(c->plugins[1].name, "carrier_tracking");
+    CU_ASSERT_EQUAL(c->delivery_limit, 48 * 3600);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sg_config_carrier(c, "AFRT"));
+    CU_ASSERT_STRING_EQUAL(sg_config_carrier(c, "AFRT")->id, "ACMEFREIGHT");
     s = sg_config_supplier(c, "ZZ:ACMEPARTS");
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
     CU_ASSERT_STRING_EQUAL(s->id, "ACME");
@@ -263,6 +267,47 @@ test_durations_and_dates(void)
     CU_ASSERT_EQUAL(sg_parse_date("2024-01-01x", &e), -1);
 }
 
+static void
+test_carriers(void)
+{
+    struct sg_errors errs;
+    struct sg_config *c;
+    const struct sg_carrier *k;
+
+    c = sg_load_text("delivery {\n  delivery_limit = \"36h\"\n}\n"
+                     "carrier \"FAST\" {\n  name = \"Fast Ltd\"\n"
+                     "  aliases = {\"FSTL\", \"ZZ:FAST\"}\n}\n"
+                     "carrier \"SLOW\" {\n}\n", sg_no_options, &errs);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_EQUAL(c->delivery_limit, 36 * 3600);
+    CU_ASSERT_EQUAL(c->n_carriers, 2);
+    k = sg_config_carrier(c, "ZZ:FAST");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(k);
+    CU_ASSERT_STRING_EQUAL(k->id, "FAST");
+    CU_ASSERT_STRING_EQUAL(k->name, "Fast Ltd");
+    CU_ASSERT_STRING_EQUAL(sg_config_carrier(c, "SLOW")->name, "");
+    CU_ASSERT_PTR_NULL(sg_config_carrier(c, "fstl"));
+    sg_config_free(c);
+    sg_errors_free(&errs);
+
+    /* Unset: 48 hours.  A bad limit or a twice-named carrier: file:line. */
+    c = sg_load_text("log_level = \"info\"\n", sg_no_options, &errs);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_EQUAL(c->delivery_limit, 48 * 3600);
+    sg_config_free(c);
+    sg_errors_free(&errs);
+    c = sg_load_text("delivery {\n  delivery_limit = \"soon\"\n}\n",
+                     sg_no_options, &errs);
+    CU_ASSERT_PTR_NULL(c);
+    CU_ASSERT_TRUE(sg_errors_mention(&errs, "t.conf:2"));
+    sg_errors_free(&errs);
+    c = sg_load_text("carrier \"A\" {\n}\ncarrier \"A\" {\n}\n",
+                     sg_no_options, &errs);
+    CU_ASSERT_PTR_NULL(c);
+    CU_ASSERT_TRUE(errs.n > 0);
+    sg_errors_free(&errs);
+}
+
 int
 main(void)
 {
@@ -282,6 +327,7 @@ main(void)
     CU_add_test(s, "plugin sections follow the plugin's table",
                 test_plugin_options);
     CU_add_test(s, "durations and dates", test_durations_and_dates);
+    CU_add_test(s, "carrier registry and delivery limit", test_carriers);
     rc = sg_test_run();
     sg_test_rmdir(tmp);
     free(tmp);

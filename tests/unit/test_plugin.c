@@ -123,6 +123,74 @@ test_check_reasons(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(why, "no decode"));
 }
 
+/* Two plugins read X12 and EDIFACT: the transaction set decides, and a
+ * set neither reads is nobody's. */
+static void
+test_choice_by_body(void)
+{
+    struct sg_plugins *p = sg_plugins_new();
+    struct sg_errors errs;
+    const struct sg_loaded_plugin *lp;
+    static const char x850[] = "ISA*00*~GS*PO~ST*850*0001~";
+    static const char x214[] = "ISA*00*~GS*QM~ST*214*0001~";
+    static const char x856[] = "ISA*00*~GS*SH~ST*856*0001~";
+    static const char iftsta[] = "UNB+UNOC:3'UNH+7+IFTSTA:D:01B:UN'";
+    static const char xml_tracking[] = "<?xml version=\"1.0\"?>\n"
+                                       "<trackingUpdate carrier=\"A\"/>";
+    static const char xml_order[] = "<order xmlns=\"urn:supplygate:"
+                                    "canonical:1\"/>";
+    size_t i;
+
+    sg_errors_init(&errs, 10);
+    sg_plugins_probe(p, "supplier_edi", sg_plugin_path(
+        "plugins/supplier_edi/.libs/supplier_edi.so"), 1, &errs);
+    sg_plugins_probe(p, "carrier_tracking", sg_plugin_path(
+        "plugins/carrier_tracking/.libs/carrier_tracking.so"), 2, &errs);
+    CU_ASSERT_EQUAL_FATAL(p->n, 2);
+    for (i = 0; i < p->n; i++) {
+        p->items[i].ready = 1;
+    }
+    lp = sg_plugins_for_body(p, "application/EDI-X12",
+                             (const unsigned char *)x850, strlen(x850));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(lp);
+    CU_ASSERT_STRING_EQUAL(lp->name, "supplier_edi");
+    lp = sg_plugins_for_body(p, "application/EDI-X12",
+                             (const unsigned char *)x214, strlen(x214));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(lp);
+    CU_ASSERT_STRING_EQUAL(lp->name, "carrier_tracking");
+    lp = sg_plugins_for_body(p, "application/EDIFACT; charset=UNOC",
+                             (const unsigned char *)iftsta, strlen(iftsta));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(lp);
+    CU_ASSERT_STRING_EQUAL(lp->name, "carrier_tracking");
+    CU_ASSERT_PTR_NULL(sg_plugins_for_body(p, "application/EDI-X12",
+                       (const unsigned char *)x856, strlen(x856)));
+    CU_ASSERT_PTR_NULL(sg_plugins_sniff(p, (const unsigned char *)x856,
+                                        strlen(x856)));
+    /* Both take XML: the root element decides. */
+    lp = sg_plugins_for_body(p, "application/xml",
+                             (const unsigned char *)xml_tracking,
+                             strlen(xml_tracking));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(lp);
+    CU_ASSERT_STRING_EQUAL(lp->name, "carrier_tracking");
+    lp = sg_plugins_for_body(p, "text/xml",
+                             (const unsigned char *)xml_order,
+                             strlen(xml_order));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(lp);
+    CU_ASSERT_STRING_EQUAL(lp->name, "supplier_edi");
+    /* One claimant: it decides for itself, whatever the body. */
+    lp = sg_plugins_for_body(p, "application/json",
+                             (const unsigned char *)x856, strlen(x856));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(lp);
+    CU_ASSERT_STRING_EQUAL(lp->name, "carrier_tracking");
+    CU_ASSERT_PTR_NULL(sg_plugins_for_body(p, "image/png",
+                       (const unsigned char *)x214, strlen(x214)));
+    for (i = 0; i < p->n; i++) {
+        p->items[i].ready = 0;
+    }
+    sg_plugins_free(p);
+    sg_errors_free(&errs);
+}
+
 int
 main(void)
 {
@@ -137,5 +205,7 @@ main(void)
     CU_add_test(s, "wrong ABI, no symbol, duplicates are refused",
                 test_refusals);
     CU_add_test(s, "each refusal says why", test_check_reasons);
+    CU_add_test(s, "several plugins for one media type: the body decides",
+                test_choice_by_body);
     return sg_test_run();
 }

@@ -354,11 +354,21 @@ test_descriptor(void)
     CU_ASSERT_EQUAL(o[2].type, SG_OPT_END);
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(plugin->sniff);
-    CU_ASSERT_EQUAL(plugin->sniff((const unsigned char *)"ISA*00*", 7), 90);
+    /* No set visible yet: still ours to read and report on. */
+    CU_ASSERT_EQUAL(plugin->sniff((const unsigned char *)"ISA*00*", 7), 10);
     CU_ASSERT_EQUAL(plugin->sniff((const unsigned char *)
-                                  "UNA:+.? 'UNB+UNOC:3", 19), 90);
+                                  "UNA:+.? 'UNB+UNOC:3", 19), 10);
     CU_ASSERT_EQUAL(plugin->sniff((const unsigned char *)
-                                  "UNB+UNOC:3+X", 12), 90);
+                                  "UNB+UNOC:3+X", 12), 10);
+    /* The set type decides between the plugins that read X12/EDIFACT. */
+    CU_ASSERT_EQUAL(plugin->sniff((const unsigned char *)
+                                  "ISA*00~GS*PO~ST*850*1~", 22), 90);
+    CU_ASSERT_EQUAL(plugin->sniff((const unsigned char *)
+                                  "ISA*00~GS*QM~ST*214*1~", 22), 0);
+    CU_ASSERT_EQUAL(plugin->sniff((const unsigned char *)
+                                  "UNB+UNOC:3'UNH+1+ORDERS:D:96A'", 30), 90);
+    CU_ASSERT_EQUAL(plugin->sniff((const unsigned char *)
+                                  "UNB+UNOC:3'UNH+1+IFTSTA:D:00B'", 30), 0);
     CU_ASSERT_EQUAL(plugin->sniff((const unsigned char *)
                                   "\xef\xbb\xbf \n<order", 12), 40);
     CU_ASSERT_EQUAL(plugin->sniff((const unsigned char *)"{\"a\":1}", 7),
