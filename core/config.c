@@ -401,10 +401,9 @@ sg_config_first_pass(struct sg_config *c, const char *file,
         }
         o = options_fn(arg, p->name, p->path, sec->line, errs);
         p->options = o;
-        /* XXX: two plugins declaring the same option name make the
-         * union below hold it twice, and libconfuse then refuses the
-         * file ("duplicate option"); plugins must pick distinct names
-         * until the union skips repeats. */
+        /* Several plugins may declare an option of the same name; the
+         * union holds it once (the section check below gives each
+         * plugin its own default), but the types must agree. */
         for (; o != NULL && o->type != SG_OPT_END; o++) {
             cfg_opt_t one[] = {
                 CFG_STR((char *)o->name, (char *)o->default_string,
@@ -413,9 +412,26 @@ sg_config_first_pass(struct sg_config *c, const char *file,
                 CFG_BOOL((char *)o->name,
                          o->default_int ? cfg_true : cfg_false, CFGF_NONE),
             };
+            int k = o->type == SG_OPT_STRING ? 0
+                    : o->type == SG_OPT_INT ? 1 : 2;
+            size_t j;
+
+            for (j = 1; j < used; j++) {
+                if (strcmp(all[j].name, o->name) == 0) {
+                    break;
+                }
+            }
+            if (j < used) {
+                if (all[j].type != one[k].type) {
+                    sg_errors_addf(errs, "config", "%s:%d: plugin \"%s\" "
+                                   "declares option \"%s\" with another "
+                                   "type than an earlier plugin does",
+                                   file, sec->line, p->name, o->name);
+                }
+                continue;
+            }
             all = sg_xrealloc(all, (used + 2) * sizeof(*all));
-            all[used++] = one[o->type == SG_OPT_STRING ? 0
-                              : o->type == SG_OPT_INT ? 1 : 2];
+            all[used++] = one[k];
             memset(&all[used], 0, sizeof(*all));
         }
     }
@@ -424,6 +440,22 @@ sg_config_first_pass(struct sg_config *c, const char *file,
 done:
     cfg_free(cfg);
     return rc;
+}
+
+static void
+sg_config_plugin_default(cfg_opt_t *opt, const struct sg_option *o)
+{
+    switch (o->type) {
+    case SG_OPT_STRING:
+        cfg_opt_setnstr(opt, o->default_string, 0);
+        break;
+    case SG_OPT_INT:
+        cfg_opt_setnint(opt, o->default_int, 0);
+        break;
+    default:
+        cfg_opt_setnbool(opt, o->default_int ? cfg_true : cfg_false, 0);
+        break;
+    }
 }
 
 /*
@@ -458,6 +490,11 @@ sg_config_check_plugin(struct sg_config *c, struct sg_plugin_conf *p,
                                p->name, opt->name);
             }
             continue;
+        }
+        if (!(opt->flags & CFGF_MODIFIED)) {
+            /* Not set here: this plugin's own default, not that of the
+             * first plugin declaring the name. */
+            sg_config_plugin_default(opt, o);
         }
         if (o->type == SG_OPT_INT) {
             long v = cfg_getint(sec, o->name);

@@ -51,6 +51,30 @@ sg_test_table(void *arg, const char *name, const char *path, int line,
     return sg_test_options;
 }
 
+/* A second plugin's table sharing names with the first: one with its
+ * own default, one with another type. */
+static const struct sg_option sg_other_options[] = {
+    {SG_OPT_INT, "max_documents", NULL, 3, 1, 10, "same name, own default"},
+    {SG_OPT_END}
+};
+static const struct sg_option sg_clash_options[] = {
+    {SG_OPT_STRING, "max_documents", "x", 0, 0, 0, "same name, other type"},
+    {SG_OPT_END}
+};
+
+/* Plugin "p" gets sg_test_options, "q" sg_other_options, "r" the clash. */
+static const struct sg_option *
+sg_two_tables(void *arg, const char *name, const char *path, int line,
+              struct sg_errors *errs)
+{
+    (void)arg;
+    (void)path;
+    (void)line;
+    (void)errs;
+    return strcmp(name, "q") == 0 ? sg_other_options
+           : strcmp(name, "r") == 0 ? sg_clash_options : sg_test_options;
+}
+
 /* Load text as a config file; errs gets the problems. */
 static struct sg_config *
 sg_load_text(const char *text, sg_config_options_fn fn,
@@ -204,6 +228,52 @@ test_mistakes_have_lines(void)
     sg_errors_free(&errs);
 }
 
+/* Two plugins may share an option name; each keeps its own default. */
+static void
+test_shared_option_names(void)
+{
+    struct sg_errors errs;
+    struct sg_config *c;
+
+    c = sg_load_text("plugin \"p\" {\n path = \"/x/p.so\"\n}\n"
+                     "plugin \"q\" {\n path = \"/x/q.so\"\n}\n",
+                     sg_two_tables, &errs);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_EQUAL(
+        sg_config_plugin_int(c->plugins[0].section, "max_documents"), 100);
+    CU_ASSERT_EQUAL(
+        sg_config_plugin_int(c->plugins[1].section, "max_documents"), 3);
+    sg_config_free(c);
+    sg_errors_free(&errs);
+
+    /* Set in one section only: the other keeps its default. */
+    c = sg_load_text("plugin \"p\" {\n path = \"/x/p.so\"\n}\n"
+                     "plugin \"q\" {\n path = \"/x/q.so\"\n"
+                     " max_documents = 9\n}\n", sg_two_tables, &errs);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_EQUAL(
+        sg_config_plugin_int(c->plugins[0].section, "max_documents"), 100);
+    CU_ASSERT_EQUAL(
+        sg_config_plugin_int(c->plugins[1].section, "max_documents"), 9);
+    sg_config_free(c);
+    sg_errors_free(&errs);
+
+    /* Each plugin's own bounds still apply. */
+    c = sg_load_text("plugin \"p\" {\n path = \"/x/p.so\"\n}\n"
+                     "plugin \"q\" {\n path = \"/x/q.so\"\n"
+                     " max_documents = 50\n}\n", sg_two_tables, &errs);
+    CU_ASSERT_PTR_NULL(c);
+    CU_ASSERT_TRUE(sg_errors_mention(&errs, "outside 1..10"));
+    sg_errors_free(&errs);
+
+    c = sg_load_text("plugin \"p\" {\n path = \"/x/p.so\"\n}\n"
+                     "plugin \"r\" {\n path = \"/x/r.so\"\n}\n",
+                     sg_two_tables, &errs);
+    CU_ASSERT_PTR_NULL(c);
+    CU_ASSERT_TRUE(sg_errors_mention(&errs, "another type"));
+    sg_errors_free(&errs);
+}
+
 static void
 test_plugin_options(void)
 {
@@ -326,6 +396,8 @@ main(void)
                 test_mistakes_have_lines);
     CU_add_test(s, "plugin sections follow the plugin's table",
                 test_plugin_options);
+    CU_add_test(s, "plugins sharing an option name",
+                test_shared_option_names);
     CU_add_test(s, "durations and dates", test_durations_and_dates);
     CU_add_test(s, "carrier registry and delivery limit", test_carriers);
     rc = sg_test_run();
