@@ -1,6 +1,7 @@
 /*
  * admin.c - the operator's endpoints (admin.h): list and replay dead
- * letters, ask for a configuration reload.
+ * letters, ask for a configuration reload, approve or release an order
+ * (POST /v1/admin/orders/<key>/approve or /release, approval.h).
  *
  * A replay copies the dead letter back onto the stream it came from as
  * a new entry, with the partner and receipt time of its message, and
@@ -17,6 +18,7 @@
 #include <jansson.h>
 
 #include "admin.h"
+#include "approval.h"
 #include "keys.h"
 #include "log.h"
 #include "pool.h"
@@ -108,15 +110,67 @@ sg_admin_replay_entry(const char *path, char *out, size_t outlen)
     return 0;
 }
 
+#define SG_ORDERS_PREFIX "/v1/admin/orders/"
+
+/* Order keys: the read API's alphabet (api.c), so that an approval
+ * reaches no key a GET could not. */
+static int
+sg_admin_order_key_ok(const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+              (s[i] >= '0' && s[i] <= '9') || strchr("-_.:~", s[i]) != NULL)) {
+            return 0;
+        }
+    }
+    return n > 0 && n <= 128;
+}
+
+/* "/v1/admin/orders/<key>/approve" -> key and action, or -1. */
+static int
+sg_admin_order_action(const char *path, char *key, size_t keylen,
+                      const char **action)
+{
+    const char *p, *slash;
+    size_t n;
+
+    if (strncmp(path, SG_ORDERS_PREFIX, strlen(SG_ORDERS_PREFIX)) != 0) {
+        return -1;
+    }
+    p = path + strlen(SG_ORDERS_PREFIX);
+    slash = strrchr(p, '/');
+    if (slash == NULL) {
+        return -1;
+    }
+    if (strcmp(slash + 1, "approve") == 0) {
+        *action = "approve";
+    } else if (strcmp(slash + 1, "release") == 0) {
+        *action = "release";
+    } else {
+        return -1;
+    }
+    n = (size_t)(slash - p);
+    if (n >= keylen || !sg_admin_order_key_ok(p, n)) {
+        return -1;
+    }
+    memcpy(key, p, n);
+    key[n] = '\0';
+    return 0;
+}
+
 int
 sg_admin_handles(int is_post, const char *path)
 {
-    char entry[48];
+    char entry[48], key[160];
+    const char *action;
 
     if (!is_post) {
         return strcmp(path, SG_DEAD_PREFIX) == 0;
     }
     return strcmp(path, "/v1/admin/reload") == 0 ||
+           sg_admin_order_action(path, key, sizeof(key), &action) == 0 ||
            (strncmp(path, SG_DEAD_PREFIX, strlen(SG_DEAD_PREFIX)) == 0 &&
             sg_admin_replay_entry(path, entry, sizeof(entry)) == 0);
 }
@@ -239,12 +293,48 @@ sg_admin_reload(struct sg_answer *out)
     sg_admin_json(out, 202, json_pack("{s:s}", "reload", "requested"));
 }
 
+static void
+sg_admin_order(redisContext *c, const char *key, const char *action,
+               struct sg_answer *out)
+{
+    char *state = NULL;
+    enum sg_approval_result r;
+
+    r = sg_order_decide(c, key, action, "admin", "", sg_now_ms(), &state);
+    switch (r) {
+    case SG_APPROVAL_DONE:
+        sg_log(SG_LOG_NOTICE, "admin", NULL, "order %s: %s -> %s", key,
+               action, state);
+        sg_admin_json(out, 200, json_pack("{s:s,s:s,s:s}", "order", key,
+                                          "action", action, "state",
+                                          state));
+        break;
+    case SG_APPROVAL_NOT_FOUND:
+        sg_answer_error(out, 404, "order.not_found", "no order with this "
+                        "key (it may still be in the queue)");
+        break;
+    case SG_APPROVAL_WRONG_STATE:
+        sg_admin_json(out, 409, json_pack("{s:[{s:s,s:s,s:s}]}", "errors",
+            "code", "order.wrong_state", "message", strcmp(action,
+            "approve") == 0 ? "only an order awaiting approval can be "
+            "approved" : "only a held order can be released", "state",
+            state));
+        break;
+    default:
+        sg_answer_error(out, 503, "redis.error", "could not change the "
+                        "order");
+        break;
+    }
+    free(state);
+}
+
 void
 sg_admin_answer(struct sg_admin *ad, int is_post, const char *path,
                 struct sg_answer *out)
 {
     redisContext *c;
-    char entry[48];
+    char entry[48], key[160];
+    const char *action;
 
     memset(out, 0, sizeof(*out));
     if (is_post && strcmp(path, "/v1/admin/reload") == 0) {
@@ -257,7 +347,11 @@ sg_admin_answer(struct sg_admin *ad, int is_post, const char *path,
                         "reachable; retry later");
         return;
     }
-    if (is_post && sg_admin_replay_entry(path, entry, sizeof(entry)) == 0) {
+    if (is_post &&
+        sg_admin_order_action(path, key, sizeof(key), &action) == 0) {
+        sg_admin_order(c, key, action, out);
+    } else if (is_post &&
+               sg_admin_replay_entry(path, entry, sizeof(entry)) == 0) {
         sg_admin_replay(c, entry, out);
     } else {
         sg_admin_list(c, out);

@@ -18,7 +18,10 @@
  *   processed_at, dispatch_due (epoch ms; the last two only once
  *   processed), msg, entry, stream, partner, breach_<node> ("1" once an
  *   SLA breach of that node was raised), dispatched_at (set by whoever
- *   records the goods leaving: it closes the dispatch node).
+ *   records the goods leaving: it closes the dispatch node),
+ *   dispatch_limit (ms, what dispatch_due will be counted with when the
+ *   order is approved later), decided_by and decided_at (the operator
+ *   who approved or released it, approval.c).
  *
  * Order numbers are unique per supplier.  The first order to use a
  * number is filed under sg:order:<number>; the same number again from
@@ -55,8 +58,9 @@
  *   processing deadline (the queue was backed up) gets its sla_breach
  *   raised by the apply itself.
  *
- * XXX: nothing yet approves or releases an order; a held or
- * awaiting_approval order stays so, and its processing node breaches.
+ * A held or awaiting_approval order stays so until an operator
+ * releases or approves it (approval.c); its processing node breaches
+ * meanwhile.
  * XXX: amounts are doubles rounded to six decimals; sums of many lines
  * with long fractions may differ from an exact decimal sum in the last
  * place, which matters only at exactly a threshold.
@@ -217,6 +221,7 @@ struct sg_decision {
     long long processing_due;
     long long processed_at;     /* 0 when not processed */
     long long dispatch_due;
+    long long dispatch_limit_ms;    /* kept for a later approval */
     int processed_late;
 };
 
@@ -669,6 +674,7 @@ sg_decide(struct sg_decision *d, const struct sg_config *cfg,
     }
 
     d->processing_due = d->received + cfg->processing_limit * 1000LL;
+    d->dispatch_limit_ms = cfg->dispatch_limit * 1000LL;
     if (d->n_holds > 0) {
         d->state = "held";
     } else if (strcmp(d->approval, "auto") != 0) {
@@ -768,6 +774,7 @@ sg_args_fields(struct sg_args *a, const struct sg_order *o,
     sg_fieldll(a, &n, "lines", o->lines);
     sg_fieldll(a, &n, "received", d->received);
     sg_fieldll(a, &n, "processing_due", d->processing_due);
+    sg_fieldll(a, &n, "dispatch_limit", d->dispatch_limit_ms);
     if (d->processed_at != 0) {
         sg_fieldll(a, &n, "processed_at", d->processed_at);
         sg_fieldll(a, &n, "dispatch_due", d->dispatch_due);
@@ -1292,6 +1299,8 @@ sg_rules_order_json(redisContext *c, const char *order, int *found)
                         sg_json_time(sg_hash_get(h, "received")));
     json_object_set_new(o, "processed_ms",
                         sg_json_ms(sg_hash_get(h, "processed_at")));
+    json_object_set_new(o, "decided_by",
+                        sg_json_str(sg_hash_get(h, "decided_by")));
     json_object_set_new(o, "msg", sg_json_str(sg_hash_get(h, "msg")));
     json_object_set_new(o, "entry", sg_json_str(sg_hash_get(h, "entry")));
     json_object_set_new(o, "deadlines", json_pack("{s:o,s:o}",

@@ -375,6 +375,50 @@ test_levels_and_holds(void)
     json_decref(order);
 }
 
+/* The operator approves the director-level order over HTTP. */
+static void
+test_approve_over_http(void)
+{
+    struct sg_rt_reply r;
+    json_t *answer, *order;
+
+    CU_ASSERT_EQUAL(sg_rt_http("/v1/admin/orders/PO-RT-1002/approve",
+                               "application/json", "", 0, &r), 200);
+    answer = sg_rt_json(&r);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(answer);
+    CU_ASSERT_STRING_EQUAL(sg_js(answer, "state"), "processed");
+    json_decref(answer);
+    order = sg_rt_wait_order("PO-RT-1002", 10);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(order);
+    CU_ASSERT_STRING_EQUAL(sg_js(order, "state"), "processed");
+    CU_ASSERT_STRING_EQUAL(sg_js(order, "decided_by"), "admin");
+    CU_ASSERT_TRUE(sg_rt_has_event(order, "order_approved"));
+    json_decref(order);
+
+    /* Twice: 409, with the state it is in. */
+    CU_ASSERT_EQUAL(sg_rt_http("/v1/admin/orders/PO-RT-1002/approve",
+                               "application/json", "", 0, &r), 409);
+    answer = sg_rt_json(&r);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(answer);
+    CU_ASSERT_STRING_EQUAL(sg_js(json_array_get(json_object_get(answer,
+                           "errors"), 0), "code"), "order.wrong_state");
+    json_decref(answer);
+
+    /* Held: released, then processed (its amount needs no approval). */
+    CU_ASSERT_EQUAL(sg_rt_http("/v1/admin/orders/PO-RT-1003/release",
+                               "application/json", "", 0, &r), 200);
+    answer = sg_rt_json(&r);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(answer);
+    CU_ASSERT_STRING_EQUAL(sg_js(answer, "state"), "processed");
+    json_decref(answer);
+    CU_ASSERT_EQUAL(sg_rt_http("/v1/admin/orders/PO-NOPE/approve",
+                               "application/json", "", 0, &r), 404);
+    sg_buf_free(&r.body);
+    CU_ASSERT_EQUAL(sg_rt_http("/v1/admin/orders/PO-RT-1002/cancel",
+                               "application/json", "", 0, &r), 404);
+    sg_buf_free(&r.body);
+}
+
 static void
 test_broken_850(void)
 {
@@ -707,6 +751,8 @@ main(void)
     CU_add_test(s, "a valid ORDERS: 202 and processed", test_valid_orders);
     CU_add_test(s, "approval levels and supplier holds",
                 test_levels_and_holds);
+    CU_add_test(s, "operator approves and releases over HTTP",
+                test_approve_over_http);
     CU_add_test(s, "a broken 850: 422 at SE element 1, kept raw",
                 test_broken_850);
     CU_add_test(s, "XML order: 422 at the partner's own line",

@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "keys.h"
+#include "approval.h"
 #include "rules.h"
 #include "schema.h"
 #include "testlib.h"
@@ -787,6 +788,84 @@ test_number_conflict(void)
     entry_free(&x);
 }
 
+/* An operator approves what awaits approval and releases what is held. */
+static void
+test_approve_and_release(void)
+{
+    char *state = NULL;
+    json_t *d;
+
+    apply_order("PO-AP", "ACME", "1", "20000", NULL, T + 1000);
+    CU_ASSERT_STRING_EQUAL(order_field("PO-AP", "state"),
+                           "awaiting_approval");
+    CU_ASSERT_EQUAL(order_ll("PO-AP", "dispatch_limit"), 4 * HOUR);
+
+    /* Approved an hour later: processed now, dispatch due 4 h after. */
+    CU_ASSERT_EQUAL(sg_order_decide(c, "PO-AP", "approve", "j.smith",
+                                    "per phone", T + HOUR, &state),
+                    SG_APPROVAL_DONE);
+    CU_ASSERT_STRING_EQUAL(state, "processed");
+    free(state);
+    CU_ASSERT_STRING_EQUAL(order_field("PO-AP", "state"), "processed");
+    CU_ASSERT_EQUAL(order_ll("PO-AP", "processed_at"), T + HOUR);
+    CU_ASSERT_EQUAL(order_ll("PO-AP", "dispatch_due"), T + 5 * HOUR);
+    CU_ASSERT_EQUAL(deadline("PO-AP", "dispatch"), T + 5 * HOUR);
+    CU_ASSERT_STRING_EQUAL(order_field("PO-AP", "decided_by"), "j.smith");
+    CU_ASSERT_FALSE(order_has("PO-AP", "breach_processing"));
+    CU_ASSERT_STRING_EQUAL(event_types("PO-AP"), "order_received "
+                           "approval_required order_approved "
+                           "order_processed");
+    d = last_event_detail("order_approved");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(d, "level")),
+                           "manager");
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(d, "note")),
+                           "per phone");
+    json_decref(d);
+
+    /* A second click finds it processed and changes nothing. */
+    CU_ASSERT_EQUAL(sg_order_decide(c, "PO-AP", "approve", "other", "",
+                                    T + 2 * HOUR, &state),
+                    SG_APPROVAL_WRONG_STATE);
+    CU_ASSERT_STRING_EQUAL(state, "processed");
+    free(state);
+    CU_ASSERT_EQUAL(order_ll("PO-AP", "processed_at"), T + HOUR);
+    CU_ASSERT_EQUAL(sg_order_decide(c, "PO-NONE", "approve", "x", "",
+                                    T, &state), SG_APPROVAL_NOT_FOUND);
+    CU_ASSERT_PTR_NULL(state);
+
+    /* Held, over the manager threshold: released to approval first;
+     * approved after its processing deadline, the breach is raised. */
+    apply_order("PO-RL", "NOBODY", "1", "20000", NULL, T + 1000);
+    CU_ASSERT_STRING_EQUAL(order_field("PO-RL", "state"), "held");
+    CU_ASSERT_EQUAL(sg_order_decide(c, "PO-RL", "approve", "x", "",
+                                    T + HOUR, &state),
+                    SG_APPROVAL_WRONG_STATE);
+    CU_ASSERT_STRING_EQUAL(state, "held");
+    free(state);
+    CU_ASSERT_EQUAL(sg_order_decide(c, "PO-RL", "release", "q.a", "",
+                                    T + HOUR, &state), SG_APPROVAL_DONE);
+    CU_ASSERT_STRING_EQUAL(state, "awaiting_approval");
+    free(state);
+    CU_ASSERT_EQUAL(sg_order_decide(c, "PO-RL", "approve", "boss", "",
+                                    T + 3 * HOUR, &state),
+                    SG_APPROVAL_DONE);
+    free(state);
+    CU_ASSERT_STRING_EQUAL(order_field("PO-RL", "breach_processing"), "1");
+    CU_ASSERT_STRING_EQUAL(event_types("PO-RL"), "order_received "
+                           "supplier_hold approval_required order_released "
+                           "approval_required order_approved "
+                           "order_processed sla_breach");
+    d = last_event_detail("order_released");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
+        json_array_get(json_object_get(d, "holds"), 0), "code")),
+        "supplier_unknown");
+    json_decref(d);
+    /* The sweep finds the breach raised and raises no second one. */
+    CU_ASSERT_EQUAL(sg_rules_sweep(rules, c, T + 3 * HOUR), 0);
+}
+
 static void
 test_failures(void)
 {
@@ -1069,6 +1148,7 @@ main(void)
     CU_add_test(s, "apply twice changes nothing", test_idempotent);
     CU_add_test(s, "duplicate order number", test_duplicate);
     CU_add_test(s, "same number, other supplier", test_number_conflict);
+    CU_add_test(s, "approve and release", test_approve_and_release);
     CU_add_test(s, "failures left pending", test_failures);
     CU_add_test(s, "script flushed, connection lost",
                 test_script_flushed_and_io_error);
