@@ -434,6 +434,18 @@ sg_ack_place(struct sg_ack_model *m, const struct sg_error_item *it,
                              sg_ack_code_find(NULL, 0, 0, 0), it);
 }
 
+/* Segments in the order of the set, then as reported. */
+static int
+sg_ack_err_cmp(const void *a, const void *b)
+{
+    const struct sg_ack_err *x = a, *y = b;
+
+    if (x->position != y->position) {
+        return x->position < y->position ? -1 : 1;
+    }
+    return x->item < y->item ? -1 : (x->item > y->item);
+}
+
 static void
 sg_ack_place_all(struct sg_ack_model *m, struct sg_ack_reader *r)
 {
@@ -441,6 +453,12 @@ sg_ack_place_all(struct sg_ack_model *m, struct sg_ack_reader *r)
 
     for (i = 0; r->errs != NULL && i < r->errs->n; i++) {
         sg_ack_place(m, &r->errs->items[i], r->bad[i]);
+    }
+    for (i = 0; i < m->n_sets; i++) {
+        if (m->sets[i].n_errs > 1) {
+            qsort(m->sets[i].errs, m->sets[i].n_errs,
+                  sizeof(*m->sets[i].errs), sg_ack_err_cmp);
+        }
     }
     if (m->duplicate) {
         /* Whatever else was found, the answer is "seen before". */

@@ -138,7 +138,7 @@ sg_contrl_errors(struct sg_contrl_out *o, const struct sg_ack_set *s)
     for (i = 0; i < s->n_errs; i++) {
         e = &s->errs[i];
         snprintf(pos, sizeof(pos), "%ld", e->position);
-        if (e->code->level == SG_ACK_SEGMENT) {
+        if (e->code->level == SG_ACK_SEGMENT || e->item->element <= 0) {
             sg_contrl_seg(o, "UCS", pos, e->code->edifact, NULL);
             continue;
         }

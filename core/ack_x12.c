@@ -114,6 +114,9 @@ sg_x12_errors(struct sg_x12_out *o, const struct sg_ack_set *s, int v999)
             continue;
         }
         sg_x12_seg(o, v999 ? "IK3" : "AK3", e->tag, pos, "", "8", NULL);
+        if (e->item->element <= 0) {
+            continue;           /* the element is not known: AK3 only */
+        }
         if (e->item->component > 0) {
             snprintf(where, sizeof(where), "%d%c%d", e->item->element,
                      o->d->component, e->item->component);

@@ -125,6 +125,223 @@ test_clean_850_997_accepted(void)
     free(ack);
 }
 
+/*
+ * PO102 is not a quantity: the plugin reports the element, the ack says
+ * AK3 PO1 at position 7 of the set "has data element errors" and AK4
+ * element 2 "invalid character", quoting the value.  Our rule: a set
+ * with any error is rejected (AK5 R, code 5), because the gateway
+ * accepts or rejects an interchange whole; E would be for a set
+ * accepted with remarks, which the gateway never does today.
+ */
+static void
+test_element_error_997_rejected(void)
+{
+    const char *body = "ISA*00*          *00*          *ZZ*ACMEPARTS      "
+        "*ZZ*SUPPLYGATE     *261204*1200*U*00401*000000106*0*P*>~"
+        "GS*PO*ACMEPARTS*SUPPLYGATE*20261204*1200*106*X*004010~"
+        "ST*850*0001~BEG*00*SA*PO-RT-1106**20261204~CUR*BY*USD~"
+        "DTM*002*20261210~N1*SU*Supplier*92*ACME~"
+        "N1*ST*Main Warehouse*92*WH1~PO1*1*ten*EA*5**BP*ITEM-007~"
+        "CTT*1~SE*9*0001~GE*1*106~IEA*1*000000106~";
+    int status;
+    char *ack = ack_body(body, strlen(body), 0, &status);
+
+    CU_ASSERT_EQUAL(status, 422);
+    ASSERT_ACK(ack, ISA_850
+               "GS*FA*SUPPLYGATE*ACMEPARTS*20261204*1030*42*X*004010~"
+               "ST*997*0001~AK1*PO*106~AK2*850*0001~"
+               "AK3*PO1*7**8~AK4*2**6*ten~AK5*R*5~AK9*R*1*1*0~"
+               "SE*8*0001~GE*1*42~IEA*1*000000042~");
+    free(ack);
+}
+
+/*
+ * The corpus 850 breaks an X12 syntax note (PO106 without PO107), which
+ * the plugin does not check; it finds the order good, and the ack says
+ * so: AK5 A, AK9 A 1 1 1, in its newline-terminated dialect.
+ */
+static void
+test_corpus_850_accepted(void)
+{
+    int status;
+    char *ack = ack_file("tests/data/corpus/x12/"
+                         "850-ediengine-syntax-notes-error.edi", &status);
+
+    CU_ASSERT_EQUAL(status, 202);
+    ASSERT_ACK(ack, "ISA*00*          *00*          *ZZ*123456789012345"
+               "*ZZ*ABCDEFGHIJKLMNO*261204*1030*U*00400*000000042*0*P*>\n"
+               "GS*FA*999999999*4405197800*20261204*1030*42*X*004010\n"
+               "ST*997*0001\nAK1*PO*1421\nAK2*850*000000010\nAK5*A\n"
+               "AK9*A*1*1*1\nSE*6*0001\nGE*1*42\nIEA*1*000000042\n");
+    free(ack);
+}
+
+/* SE01 says 12 segments, the set has 11: AK5 R with 718 code 4
+ * ("number of included segments does not match actual count"). */
+static void
+test_se_count_997(void)
+{
+    int status;
+    char *ack = ack_file("tests/data/runtime/850-bad-se-count.edi",
+                         &status);
+
+    CU_ASSERT_EQUAL(status, 422);
+    ASSERT_ACK(ack, ISA_850
+               "GS*FA*SUPPLYGATE*ACMEPARTS*20261204*1030*42*X*004010~"
+               "ST*997*0001~AK1*PO*105~AK2*850*0001~AK5*R*4~"
+               "AK9*R*1*1*0~SE*6*0001~GE*1*42~IEA*1*000000042~");
+    free(ack);
+}
+
+/* Every control number of the corpus file disagrees with its trailer:
+ * TA1 E 001 for the IEA (the interchange is still read), AK5 R 3 for
+ * SE02 and 1 (a 940 is not what this plugin takes), AK9 R code 4 for
+ * GE02. */
+static void
+test_control_mismatch_ta1_and_997(void)
+{
+    int status;
+    char *ack = ack_file("tests/data/corpus/x12/"
+                         "940-ediengine-control-number-mismatch.edi",
+                         &status);
+
+    CU_ASSERT_EQUAL(status, 422);
+    ASSERT_ACK(ack, "ISA*00*          *00*          *ZZ*123456789012345"
+               "*ZZ*ABCDEFGHIJKLMNO*261204*1030*U*00400*000000042*0*P*>\n"
+               "TA1*000003438*101127*1719*E*001\n"
+               "GS*FA*3111350000*7705551212*20261204*1030*42*X*004010\n"
+               "ST*997*0001\nAK1*OW*3314\nAK2*940*0001\nAK5*R*3*1\n"
+               "AK9*R*1*1*0*4\nSE*6*0001\nGE*1*42\nIEA*1*000000042\n");
+    free(ack);
+}
+
+/* GE01 and IEA01 count 2 where there is 1: TA1 E 021, AK9 code 5. */
+static void
+test_wrong_counts_ta1_and_997(void)
+{
+    int status;
+    char *ack = ack_file("tests/data/corpus/x12/"
+                         "940-ediengine-wrong-group-and-tx-counts.edi",
+                         &status);
+
+    CU_ASSERT_EQUAL(status, 422);
+    ASSERT_ACK(ack, "ISA*00*          *00*          *ZZ*123456789012345"
+               "*ZZ*ABCDEFGHIJKLMNO*261204*1030*U*00400*000000042*0*P*>\n"
+               "TA1*000003438*101127*1719*E*021\n"
+               "GS*FA*3111350000*7705551212*20261204*1030*42*X*004010\n"
+               "ST*997*0001\nAK1*OW*3314\nAK2*940*0001\nAK5*R*1\n"
+               "AK9*R*1*1*0*5\nSE*6*0001\nGE*1*42\nIEA*1*000000042\n");
+    free(ack);
+}
+
+#define X12_5010 "ISA*00*          *00*          *ZZ*ACMEPARTS      " \
+    "*ZZ*SUPPLYGATE     *261204*1200*^*00501*000000777*0*P*:~"        \
+    "GS*PO*ACMEPARTS*SUPPLYGATE*20261204*1200*77*X*005010X220A1~"      \
+    "ST*850*0001*005010X220A1~"
+
+/* A 005010X guide in GS08: a 999, with IK3/IK4/IK5 and the guide in
+ * ST03, AK103 and AK203; BEG05 is not a date (IK4 code 8, the bad
+ * value quoted). */
+static void
+test_5010_guide_999(void)
+{
+    const char *body = X12_5010
+        "BEG*00*SA*PO-999**20261399~CUR*BY*USD~"
+        "N1*SU*Supplier*92*ACME~PO1*1*1*EA*5**BP*ITEM-1~CTT*1~"
+        "SE*7*0001~GE*1*77~IEA*1*000000777~";
+    int status;
+    char *ack = ack_body(body, strlen(body), 0, &status);
+
+    CU_ASSERT_EQUAL(status, 422);
+    ASSERT_ACK(ack, "ISA*00*          *00*          *ZZ*SUPPLYGATE     "
+               "*ZZ*ACMEPARTS      *261204*1030*^*00501*000000042*0*P*:~"
+               "GS*FA*SUPPLYGATE*ACMEPARTS*20261204*1030*42*X*"
+               "005010X220A1~ST*999*0001*005010X220A1~"
+               "AK1*PO*77*005010X220A1~AK2*850*0001*005010X220A1~"
+               "IK3*BEG*2**8~IK4*5**8*20261399~IK5*R*5~AK9*R*1*1*0~"
+               "SE*8*0001~GE*1*42~IEA*1*000000042~");
+    free(ack);
+}
+
+/* ISA02 is 9 bytes wide instead of 10: the header cannot be trusted,
+ * TA1 R 011 (invalid authorization information) and no 997 at all;
+ * ISA14 asked for a TA1 anyway. */
+static void
+test_broken_isa_ta1_rejected(void)
+{
+    int status;
+    char *ack = ack_file("tests/data/corpus/x12/"
+                         "837-imsweb-isa-wrong-length.edi", &status);
+
+    CU_ASSERT_EQUAL(status, 422);
+    ASSERT_ACK(ack, "ISA*00*          *00*          *ZZ*RECEIVERS.ID   "
+               "*ZZ*SUBMITTERS.ID  *261204*1030*U*00501*000000042*0*T*:~"
+               "TA1*000000905*030101*1253*R*011~IEA*0*000000042~");
+    free(ack);
+}
+
+/* A duplicate: TA1 R 025 whatever the content. */
+static void
+test_duplicate_ta1_025(void)
+{
+    unsigned char *body;
+    size_t len;
+    int status;
+    char *ack;
+
+    body = sg_test_read(sg_test_srcpath("tests/data/runtime/850-auto.edi"),
+                        &len);
+    ack = ack_body(body, len, 1, &status);
+    CU_ASSERT_EQUAL(status, 202);
+    ASSERT_ACK(ack, ISA_850 "TA1*000000101*261204*1200*R*025~"
+               "IEA*0*000000042~");
+    free(ack);
+    free(body);
+}
+
+/* The EANCOM ORDERS of the corpus: UCI action 7, UCM 7, a CONTRL:2:2
+ * answer to a syntax 3 interchange, addressed back to its sender. */
+static void
+test_edifact_clean_contrl(void)
+{
+    int status;
+    char *ack = ack_file("tests/data/corpus/edifact/"
+                         "ORDERS-phpedifact-eancom-ok.edi", &status);
+
+    CU_ASSERT_EQUAL(status, 202);
+    ASSERT_ACK(ack, "UNA:+.? 'UNB+UNOC:3+unbekannt:14+4250159300001:14+"
+               "261204:1030+42'UNH+1+CONTRL:2:2:UN'UCI+896+"
+               "4250159300001:14+unbekannt:14+7'UCM+2019265563+"
+               "ORDERS:D:01B:UN:EAN010+7'UNT+4+1'UNZ+1+42'");
+    free(ack);
+}
+
+#define UNB_ORDERS "UNB+UNOA:3+ACMEPARTS:ZZ+SUPPLYGATE:ZZ+261204:1200+" \
+    "55'UNH+M1+ORDERS:D:96A:UN'BGM+220+PO-55+9'"
+
+/*
+ * DTM 137 is not a date (UCD 12 at element 1 component 2), the LIN has
+ * no item number the plugin can use (UCS 13 at segment 5) and the QTY
+ * is not a number (UCD 37): UCM 4, errors in segment order, UCI 7
+ * because the interchange itself was fine.
+ */
+static void
+test_edifact_error_contrl(void)
+{
+    const char *body = UNB_ORDERS
+        "DTM+137:20261399:102'NAD+SU+ACME::9'"
+        "LIN+1++ITEM-1:IN'QTY+21:X'UNT+7+M1'UNZ+1+55'";
+    int status;
+    char *ack = ack_body(body, strlen(body), 0, &status);
+
+    CU_ASSERT_EQUAL(status, 422);
+    ASSERT_ACK(ack, "UNB+UNOA:3+SUPPLYGATE:ZZ+ACMEPARTS:ZZ+261204:1030+42'"
+               "UNH+1+CONTRL:2:2:UN'UCI+55+ACMEPARTS:ZZ+SUPPLYGATE:ZZ+7'"
+               "UCM+M1+ORDERS:D:96A:UN+4'UCS+3'UCD+12+1:2'UCS+5+13'"
+               "UCS+6'UCD+37+1:2'UNT+9+1'UNZ+1+42'");
+    free(ack);
+}
+
 int
 main(void)
 {
@@ -136,5 +353,22 @@ main(void)
     s = CU_add_suite("ack", setup, teardown);
     CU_add_test(s, "clean 850: 997 AK5 A, AK9 A 1 1 1",
                 test_clean_850_997_accepted);
+    CU_add_test(s, "element error: AK3/AK4 positions, AK5 R",
+                test_element_error_997_rejected);
+    CU_add_test(s, "corpus 850 accepted: AK5 A", test_corpus_850_accepted);
+    CU_add_test(s, "SE count: AK5 R 4", test_se_count_997);
+    CU_add_test(s, "control numbers: TA1 E 001, AK5 R 3, AK9 R 4",
+                test_control_mismatch_ta1_and_997);
+    CU_add_test(s, "wrong counts: TA1 E 021, AK9 R 5",
+                test_wrong_counts_ta1_and_997);
+    CU_add_test(s, "005010X guide: 999 with IK3/IK4/IK5",
+                test_5010_guide_999);
+    CU_add_test(s, "broken ISA: TA1 R 011, no 997",
+                test_broken_isa_ta1_rejected);
+    CU_add_test(s, "duplicate: TA1 R 025", test_duplicate_ta1_025);
+    CU_add_test(s, "EDIFACT clean: CONTRL UCI 7, UCM 7",
+                test_edifact_clean_contrl);
+    CU_add_test(s, "EDIFACT errors: UCS/UCD positions",
+                test_edifact_error_contrl);
     return sg_test_run();
 }
