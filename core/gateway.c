@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <openssl/rand.h>
 
+#include "ack_intake.h"
 #include "gateway.h"
 #include "log.h"
 
@@ -282,6 +283,7 @@ sg_gateway_decode(struct sg_gateway *gw, const char *plugin_name,
     in->status = in->errs.n == 0 ? 202 : 422;
 done:
     sg_gateway_finish(in);
+    sg_ack_intake(gw, in);
     sg_gateway_log(in);
     return in;
 }
@@ -307,5 +309,6 @@ sg_intake_free(struct sg_intake *in)
     free(in->partner);
     free(in->raw);
     sg_errors_free(&in->errs);
+    sg_ack_pending_free(in->ack);
     free(in);
 }

@@ -12,16 +12,20 @@
 
 #include <stddef.h>
 
+#include "ack_counter.h"
 #include "config.h"
 #include "ingest.h"
 #include "plugin.h"
 #include "schema.h"
+
+struct sg_ack_pending;
 
 struct sg_gateway {
     const struct sg_config *cfg;
     struct sg_plugins *plugins;
     struct sg_schemas *schemas;
     struct sg_ingest *ingest;
+    struct sg_ack_counter *acks;    /* NULL: no acknowledgements */
 };
 
 /* One message on its way in: the decision and what must be stored. */
@@ -41,6 +45,7 @@ struct sg_intake {
     size_t docs_cap;
     struct sg_errors errs;
     struct sg_ingest_msg msg;   /* ready for sg_ingest_submit() */
+    struct sg_ack_pending *ack; /* see ack_intake.h, or NULL */
 };
 
 /*

@@ -50,6 +50,21 @@
  *   sg:deadlines           nodes: processing (met by processed_at),
  *                          dispatch (met by dispatched_at); the sweep
  *                          removes a member once judged
+ *
+ * Acknowledgements and duplicates (ack*.c, ingest_guard.c):
+ *   sg:msg:<id>            also ack (the TA1/997/999/CONTRL text sent
+ *                          back) and ack_type (its media type)
+ *   sg:ackctl:<partner>    counter: last control number of an ack sent
+ *                          to partner ("QUAL:ID" of the inbound sender)
+ *   sg:ich:<sender>|<receiver>|<control>  string: id of the message
+ *                          that was accepted with this interchange
+ *                          ("QUAL:ID" parties); expires after
+ *                          queue.duplicate_window.  Set only together
+ *                          with that message (one script)
+ *   sg:sent:<partner>:<group control>  hash of what we sent to partner
+ *                          under that group control number (type, at,
+ *                          sets) and, once it acknowledged it, ack,
+ *                          ack_msg, ack_at
  */
 #ifndef SG_KEYS_H
 #define SG_KEYS_H
@@ -64,5 +79,8 @@
 #define SG_KEY_EVENTS       "sg:events"
 #define SG_KEY_DEADLINES    "sg:deadlines"
 #define SG_GROUP            "sg-workers"
+#define SG_KEY_ACKCTL       "sg:ackctl:"
+#define SG_KEY_ICH          "sg:ich:"
+#define SG_KEY_SENT         "sg:sent:"
 
 #endif /* SG_KEYS_H */
