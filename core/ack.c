@@ -217,6 +217,8 @@ sg_ack_scan_header(struct sg_ack_model *m, const unsigned char *raw,
 
 /* --- groups and sets, from the shared reader ------------------------- */
 
+/* XXX: groups are learnt from their sets; a GS..GE holding no ST gets
+ * no AK1..AK9 in the 997 (the partner sees it unacknowledged). */
 static struct sg_ack_group *
 sg_ack_group_for(struct sg_ack_model *m, const struct sg_edi_envelope *env)
 {

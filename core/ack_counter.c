@@ -8,6 +8,9 @@
  * is one short round trip).  A number taken for a message that is then
  * not stored (Redis failed) is simply skipped: partners need unique
  * numbers, not gapless ones.
+ * XXX: one INCR round trip per EDI message, under one mutex, on the
+ * HTTP threads; at the ingest rates of bench/ this adds latency per
+ * POST (reserving blocks of numbers would remove it).
  */
 #include <pthread.h>
 #include <stdio.h>

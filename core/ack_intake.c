@@ -7,6 +7,9 @@
  * both possible acks are built before the message is handed over: the
  * one for the verdict, and a TA1 025 / UCI 26 in case the interchange
  * turns out to be known.  Only one of them is stored and sent.
+ * XXX: only the first interchange of a body is checked for duplicates;
+ * a later interchange of the same body that was seen before is
+ * accepted again (the order rules still flag the duplicate order).
  */
 #include <stdlib.h>
 #include <string.h>

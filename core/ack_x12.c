@@ -186,6 +186,8 @@ sg_x12_group_ack(struct sg_x12_out *o, const struct sg_ack_model *m,
     } else {
         status = accepted == 0 ? "R" : "P";
     }
+    /* XXX: AK902 repeats the sets received, not GE01: a group whose GE01
+     * overstates its sets shows only in the AK905 code 5. */
     snprintf(n_sets, sizeof(n_sets), "%d", g->n_sets);
     snprintf(n_ok, sizeof(n_ok), "%d", accepted);
     sg_x12_seg(o, "AK9", status, n_sets, n_sets, n_ok, c[0], c[1], c[2],
