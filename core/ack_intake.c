@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "ack_inbound.h"
 #include "ack_intake.h"
 #include "keys.h"
 #include "log.h"
@@ -68,7 +69,9 @@ sg_ack_intake(struct sg_gateway *gw, struct sg_intake *in)
     char *partner, *ich;
     long long control;
 
-    if (gw->acks == NULL ||
+    /* An acknowledgement is never acknowledged. */
+    if (gw->acks == NULL || (in->plugin != NULL &&
+                             strcmp(in->plugin, SG_ACK_INBOUND_NAME) == 0) ||
         sg_ack_identify(in->raw, in->raw_len, &partner, &ich) != 0) {
         return;
     }

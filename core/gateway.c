@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <openssl/rand.h>
 
+#include "ack_inbound.h"
 #include "ack_intake.h"
 #include "gateway.h"
 #include "log.h"
@@ -94,7 +95,11 @@ sg_gateway_choose(struct sg_gateway *gw, struct sg_intake *in,
         }
         return lp;
     }
-    lp = sg_plugins_for_type(gw->plugins, in->content_type);
+    /* Partners' acknowledgements are the core's, whatever the type. */
+    lp = sg_ack_inbound_plugin(in->raw, in->raw_len);
+    if (lp == NULL) {
+        lp = sg_plugins_for_type(gw->plugins, in->content_type);
+    }
     if (lp == NULL) {
         lp = sg_plugins_sniff(gw->plugins, in->raw, in->raw_len);
     }

@@ -342,6 +342,110 @@ test_edifact_error_contrl(void)
     free(ack);
 }
 
+/* --- acknowledgements partners send us ------------------------------ */
+
+/* The gateway's verdict and first document on body. */
+static struct sg_intake *
+inbound(const char *rel)
+{
+    unsigned char *body;
+    struct sg_intake *in;
+    size_t len;
+
+    body = sg_test_read(sg_test_srcpath(rel), &len);
+    CU_ASSERT_FATAL(body != NULL);
+    in = sg_gateway_decode(&gw, NULL, "application/EDI-X12", body, len);
+    free(body);
+    return in;
+}
+
+/* A real 997 rejecting set 0021 of group 000001: read by the core,
+ * whatever the content type says, into one valid <ack>. */
+static void
+test_inbound_997(void)
+{
+    struct sg_intake *in = inbound("tests/data/corpus/x12/"
+                                   "997-staedi-simple.edi");
+
+    CU_ASSERT_EQUAL(in->status, 202);
+    CU_ASSERT_STRING_EQUAL(in->plugin, "core-ack");
+    CU_ASSERT_EQUAL_FATAL(in->n_docs, 1);
+    CU_ASSERT_STRING_EQUAL(in->docs[0].type, "ack");
+    CU_ASSERT_STRING_EQUAL(in->docs[0].key, "ZZ:ReceiverID:000001");
+    CU_ASSERT_PTR_NOT_NULL(strstr(in->docs[0].xml,
+                                  "<groupControl>000001</groupControl>"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(in->docs[0].xml, "<status>R</status>"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(in->docs[0].xml, "<set type=\"837\" "
+                                  "control=\"0021\" status=\"R\" "
+                                  "codes=\"5\"/>"));
+    sg_intake_free(in);
+}
+
+/* A real 999 accepting set 146001 of group 146 (IK5 A, AK9 A), with
+ * '!' as repetition separator; and one rejecting set 0028. */
+static void
+test_inbound_999(void)
+{
+    struct sg_intake *in = inbound("tests/data/corpus/x12/"
+                                   "999-pyx12-bang-repetition-separator.edi");
+
+    CU_ASSERT_EQUAL(in->status, 202);
+    CU_ASSERT_EQUAL_FATAL(in->n_docs, 1);
+    CU_ASSERT_STRING_EQUAL(in->docs[0].key, "ZZ:MB888880:146");
+    CU_ASSERT_PTR_NOT_NULL(strstr(in->docs[0].xml, "<status>A</status>"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(in->docs[0].xml, "<set type=\"834\" "
+                                  "control=\"146001\" status=\"A\"/>"));
+    sg_intake_free(in);
+
+    in = inbound("tests/data/corpus/x12/"
+                 "999-imsweb-rejected-pipe-component.edi");
+    CU_ASSERT_EQUAL(in->status, 202);
+    CU_ASSERT_EQUAL_FATAL(in->n_docs, 1);
+    CU_ASSERT_STRING_EQUAL(in->docs[0].key, "ZZ:EMEDNYBAT:28");
+    CU_ASSERT_PTR_NOT_NULL(strstr(in->docs[0].xml, "<set type=\"837\" "
+                                  "control=\"0028\" status=\"R\" "
+                                  "codes=\"5\"/>"));
+    sg_intake_free(in);
+}
+
+/* An ack whose own envelope is broken (IEA02 is not its ISA13) is
+ * refused like any other interchange, and gets no ack of its own. */
+static void
+test_inbound_broken_envelope(void)
+{
+    struct sg_intake *in = inbound("tests/data/corpus/x12/"
+                                   "999-imsweb-accepted.edi");
+
+    CU_ASSERT_EQUAL(in->status, 422);
+    CU_ASSERT_STRING_EQUAL(in->plugin, "core-ack");
+    CU_ASSERT_EQUAL_FATAL(in->errs.n, 1);
+    CU_ASSERT_STRING_EQUAL(in->errs.items[0].code, "x12.iea_control");
+    CU_ASSERT_PTR_NULL(in->ack);
+    sg_intake_free(in);
+}
+
+/* Our own CONTRL read back: the key is the partner ("QUAL:ID", as
+ * everywhere) and the interchange the UCI names; UCM 7 is accepted. */
+static void
+test_inbound_contrl_round_trip(void)
+{
+    int status;
+    char *contrl = ack_file("tests/data/corpus/edifact/"
+                            "ORDERS-phpedifact-eancom-ok.edi", &status);
+    struct sg_intake *in;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(contrl);
+    in = sg_gateway_decode(&gw, NULL, "application/EDIFACT",
+                           (const unsigned char *)contrl, strlen(contrl));
+    CU_ASSERT_EQUAL(in->status, 202);
+    CU_ASSERT_EQUAL_FATAL(in->n_docs, 1);
+    CU_ASSERT_STRING_EQUAL(in->docs[0].key, "14:unbekannt:896");
+    CU_ASSERT_PTR_NOT_NULL(strstr(in->docs[0].xml, "<set type=\"ORDERS\" "
+                                  "control=\"2019265563\" status=\"A\"/>"));
+    sg_intake_free(in);
+    free(contrl);
+}
+
 int
 main(void)
 {
@@ -370,5 +474,12 @@ main(void)
                 test_edifact_clean_contrl);
     CU_add_test(s, "EDIFACT errors: UCS/UCD positions",
                 test_edifact_error_contrl);
+    CU_add_test(s, "inbound 997: rejected set recorded",
+                test_inbound_997);
+    CU_add_test(s, "inbound 999: accepted and rejected", test_inbound_999);
+    CU_add_test(s, "inbound ack with a broken envelope: 422",
+                test_inbound_broken_envelope);
+    CU_add_test(s, "inbound CONTRL: our own, read back",
+                test_inbound_contrl_round_trip);
     return sg_test_run();
 }
