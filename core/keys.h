@@ -62,9 +62,15 @@
  *                          queue.duplicate_window.  Set only together
  *                          with that message (one script)
  *   sg:sent:<partner>:<group control>  hash of what we sent to partner
- *                          under that group control number (type, at,
- *                          sets) and, once it acknowledged it, ack,
- *                          ack_msg, ack_at
+ *                          under that group (X12 GS06) or interchange
+ *                          (EDIFACT 0020) control number, written by the
+ *                          sender: type (required: "850"), at, sets ...
+ *                          Once the partner acknowledged it (rules_ack.c):
+ *                          ack (A, E, P, R), ack_sets (JSON [{type,
+ *                          control, status, codes}]), ack_msg, ack_at,
+ *                          matched ("1" when type was there, else "0")
+ *   sg:events              subject "ack", type ack_received or
+ *                          ack_unmatched, detail {key, status, msg, sets}
  */
 #ifndef SG_KEYS_H
 #define SG_KEYS_H

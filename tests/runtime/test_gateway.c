@@ -921,6 +921,114 @@ test_ack_control_survives_restart(void)
     CU_ASSERT_EQUAL(after, before + 1);
 }
 
+/* GET /v1/acks/<key> until it shows an ack (the workers are async). */
+static json_t *
+sg_rt_wait_ack(const char *key, int seconds)
+{
+    struct sg_rt_reply r;
+    char path[256];
+    json_t *j;
+    int i;
+
+    snprintf(path, sizeof(path), "/v1/acks/%s", key);
+    for (i = 0; i < seconds * 20; i++) {
+        if (sg_rt_http(path, NULL, NULL, 0, &r) == 200) {
+            j = sg_rt_json(&r);
+            if (json_object_get(j, "ack") != NULL) {
+                return j;
+            }
+            json_decref(j);
+        } else {
+            sg_buf_free(&r.body);
+        }
+        usleep(50 * 1000);
+    }
+    return NULL;
+}
+
+/* 1 when sg:events holds an event of this type whose detail names
+ * key. */
+static int
+sg_rt_event_for(const char *type, const char *key)
+{
+    redisContext *c = sg_test_redis_connect(&redis);
+    redisReply *rep = redisCommand(c, "XRANGE sg:events - +");
+    int found = 0;
+    size_t i, k;
+
+    for (i = 0; rep != NULL && i < rep->elements && !found; i++) {
+        redisReply *f = rep->element[i]->element[1];
+        int is_type = 0, is_key = 0;
+
+        for (k = 0; k + 1 < f->elements; k += 2) {
+            if (strcmp(f->element[k]->str, "type") == 0) {
+                is_type = strcmp(f->element[k + 1]->str, type) == 0;
+            } else if (strcmp(f->element[k]->str, "detail") == 0) {
+                is_key = strstr(f->element[k + 1]->str, key) != NULL;
+            }
+        }
+        found = is_type && is_key;
+    }
+    freeReplyObject(rep);
+    redisFree(c);
+    return found;
+}
+
+/* A partner's 997 for a group we recorded as sent: matched, its result
+ * visible and an ack_received event; a 999 for a group we never sent:
+ * ack_unmatched.  Neither gets an ack of its own. */
+static void
+test_inbound_acks_matched(void)
+{
+    redisContext *c = sg_test_redis_connect(&redis);
+    json_t *j, *ack, *set;
+    char path[256];
+    long status;
+
+    sg_rt_ensure_daemon();
+    freeReplyObject(redisCommand(c, "HSET sg:sent:ZZ:ReceiverID:000001 "
+                                 "type 837 sets 1"));
+    redisFree(c);
+
+    j = sg_rt_post_file("tests/data/corpus/x12/997-staedi-simple.edi",
+                        "application/EDI-X12", &status);
+    CU_ASSERT_EQUAL(status, 202);
+    CU_ASSERT_STRING_EQUAL(sg_js(j, "plugin"), "core-ack");
+    snprintf(path, sizeof(path), "/v1/messages/%s/ack", sg_js(j, "message"));
+    json_decref(j);
+    {
+        struct sg_rt_reply r;
+
+        CU_ASSERT_EQUAL(sg_rt_http(path, NULL, NULL, 0, &r), 404);
+        sg_buf_free(&r.body);
+    }
+
+    ack = sg_rt_wait_ack("ZZ:ReceiverID:000001", 10);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ack);
+    CU_ASSERT_STRING_EQUAL(sg_js(ack, "type"), "837");
+    CU_ASSERT_STRING_EQUAL(sg_js(ack, "ack"), "R");
+    CU_ASSERT_STRING_EQUAL(sg_js(ack, "matched"), "1");
+    set = json_array_get(json_object_get(ack, "ack_sets"), 0);
+    CU_ASSERT_STRING_EQUAL(sg_js(set, "control"), "0021");
+    CU_ASSERT_STRING_EQUAL(sg_js(set, "status"), "R");
+    CU_ASSERT_STRING_EQUAL(sg_js(set, "codes"), "5");
+    CU_ASSERT_TRUE(sg_rt_event_for("ack_received",
+                                   "ZZ:ReceiverID:000001"));
+    json_decref(ack);
+
+    j = sg_rt_post_file("tests/data/corpus/x12/"
+                        "999-pyx12-bang-repetition-separator.edi",
+                        "application/EDI-X12", &status);
+    CU_ASSERT_EQUAL(status, 202);
+    json_decref(j);
+    ack = sg_rt_wait_ack("ZZ:MB888880:146", 10);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ack);
+    CU_ASSERT_STRING_EQUAL(sg_js(ack, "ack"), "A");
+    CU_ASSERT_STRING_EQUAL(sg_js(ack, "matched"), "0");
+    CU_ASSERT_TRUE(sg_rt_event_for("ack_unmatched", "ZZ:MB888880:146"));
+    json_decref(ack);
+}
+
 int
 main(void)
 {
@@ -960,6 +1068,8 @@ main(void)
                 test_duplicate_race);
     CU_add_test(s, "ack control numbers survive a restart",
                 test_ack_control_survives_restart);
+    CU_add_test(s, "inbound 997/999: matched to what we sent",
+                test_inbound_acks_matched);
     rc = sg_test_run();
 
     if (daemon_pid > 0) {
