@@ -138,7 +138,7 @@ sg_ack_split_unb(const struct sg_edi_delims *d, const unsigned char *p,
     for (i = 0; i < len && p[i] != (unsigned char)d->segment[0]; i++) {
         char ch = (char)p[i];
 
-        if (ch == d->release && i + 1 < len) {
+        if (ch == d->release && d->release != ' ' && i + 1 < len) {
             ch = (char)p[++i];
         } else if (ch == d->element) {
             e++;

@@ -21,15 +21,21 @@ struct sg_contrl_out {
     long n_in_msg;
 };
 
-/* Add a value, releasing the characters that are delimiters. */
+/* Add a value, releasing the characters that are delimiters; without
+ * a release character (UNA position 6 a space) they become blanks. */
 static void
 sg_contrl_value(struct sg_contrl_out *o, const char *v)
 {
     const struct sg_edi_delims *d = o->d;
+    int has_release = d->release != 0 && d->release != ' ';
 
     for (; *v != '\0'; v++) {
         if (*v == d->element || *v == d->component ||
-            *v == d->segment[0] || (d->release && *v == d->release)) {
+            *v == d->segment[0] || (has_release && *v == d->release)) {
+            if (!has_release) {
+                sg_buf_add(o->b, " ", 1);
+                continue;
+            }
             sg_buf_add(o->b, &d->release, 1);
         }
         sg_buf_add(o->b, v, 1);

@@ -5,6 +5,7 @@
  * core's loader, the real schemas), and the ack of what it decided is
  * compared whole with what the X12 and EDIFACT standards say it must be.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -342,6 +343,70 @@ test_edifact_error_contrl(void)
     free(ack);
 }
 
+/* Every corpus interchange whose header names its sender gets an ack
+ * that is a whole interchange of the right syntax; the others (no ISA
+ * or UNB to answer) get none and say so by -1. */
+static void
+test_every_corpus_file(void)
+{
+    static const char *const dirs[] = {"tests/data/corpus/x12",
+                                       "tests/data/corpus/edifact"};
+    int d, n_acks = 0, n_none = 0;
+
+    for (d = 0; d < 2; d++) {
+        char *dir = sg_xstrdup(sg_test_srcpath(dirs[d]));
+        DIR *dp = opendir(dir);
+        struct dirent *de;
+
+        CU_ASSERT_PTR_NOT_NULL_FATAL(dp);
+        while ((de = readdir(dp)) != NULL) {
+            char *rel;
+            int status, x12 = d == 0;
+            char *ack;
+
+            if (strstr(de->d_name, ".edi") == NULL) {
+                continue;
+            }
+            rel = sg_xasprintf("%s/%s", dirs[d], de->d_name);
+            ack = ack_file(rel, &status);
+            if (ack == NULL) {
+                n_none++;
+            } else {
+                size_t n = strlen(ack);
+
+                n_acks++;
+                /* In the partner's own delimiters: '~' may separate
+                 * elements, '*' end segments. */
+                if (x12) {
+                    char iea[5] = {'I', 'E', 'A', ack[3], '\0'};
+
+                    CU_ASSERT_NSTRING_EQUAL(ack, "ISA", 3);
+                    CU_ASSERT_PTR_NOT_NULL(strstr(ack, iea));
+                } else {
+                    CU_ASSERT(strncmp(ack, "UNB", 3) == 0 ||
+                              strncmp(ack, "UNA", 3) == 0);
+                    CU_ASSERT_PTR_NOT_NULL(strstr(ack, "UNZ"));
+                }
+                if (strstr(ack, x12 ? "IEA" : "UNZ") == NULL) {
+                    fprintf(stderr, "%s: %s\n", rel, ack);
+                }
+                CU_ASSERT(n > 0 && ack[n - 1] != '\0');
+                if (status == 202) {
+                    CU_ASSERT_PTR_NULL(strstr(ack, "*R*"));
+                }
+            }
+            free(ack);
+            free(rel);
+        }
+        closedir(dp);
+        free(dir);
+    }
+    /* 837-imsweb-missing-isa, none-ediengine-not-edi and the EDIFACT
+     * file without any envelope have nobody to answer. */
+    CU_ASSERT_EQUAL(n_none, 3);
+    CU_ASSERT(n_acks >= 50);
+}
+
 /* --- acknowledgements partners send us ------------------------------ */
 
 /* The gateway's verdict and first document on body. */
@@ -474,6 +539,8 @@ main(void)
                 test_edifact_clean_contrl);
     CU_add_test(s, "EDIFACT errors: UCS/UCD positions",
                 test_edifact_error_contrl);
+    CU_add_test(s, "every corpus file: an ack or a clear none",
+                test_every_corpus_file);
     CU_add_test(s, "inbound 997: rejected set recorded",
                 test_inbound_997);
     CU_add_test(s, "inbound 999: accepted and rejected", test_inbound_999);
