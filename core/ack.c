@@ -462,15 +462,26 @@ sg_ack_place_all(struct sg_ack_model *m, struct sg_ack_reader *r)
                   sizeof(*m->sets[i].errs), sg_ack_err_cmp);
         }
     }
-    if (m->duplicate) {
-        /* Whatever else was found, the answer is "seen before". */
-        m->ich_code = sg_ack_code_find("interchange.duplicate", 0, 0, 0);
-        m->ich_element = 0;
-        m->ich_tag[0] = '\0';
-        m->ich_action = 'R';
-    }
     for (i = 0; i < m->n_sets; i++) {
         m->sets[i].rejected = m->rejected;
+    }
+}
+
+/* Whatever else was found, the answer to a duplicate is "seen before",
+ * and nothing of it is accepted. */
+static void
+sg_ack_mark_duplicate(struct sg_ack_model *m)
+{
+    size_t i;
+
+    m->duplicate = 1;
+    m->rejected = 1;
+    m->ich_code = sg_ack_code_find("interchange.duplicate", 0, 0, 0);
+    m->ich_element = 0;
+    m->ich_tag[0] = '\0';
+    m->ich_action = 'R';
+    for (i = 0; i < m->n_sets; i++) {
+        m->sets[i].rejected = 1;
     }
 }
 
@@ -498,8 +509,7 @@ sg_ack_model_build(struct sg_ack_model *m, const struct sg_ack_request *rq)
     if (sg_ack_scan_header(m, rq->raw, rq->len) != 0) {
         return -1;
     }
-    m->rejected = !rq->accepted || rq->duplicate;
-    m->duplicate = rq->duplicate;
+    m->rejected = !rq->accepted;
     m->control_out = rq->control;
     m->now_ms = rq->now_ms;
 
@@ -511,6 +521,9 @@ sg_ack_model_build(struct sg_ack_model *m, const struct sg_ack_request *rq)
                 &r);
     sg_ack_place_all(m, &r);
     free(r.bad);
+    if (rq->duplicate) {
+        sg_ack_mark_duplicate(m);
+    }
     return 0;
 }
 
@@ -526,28 +539,49 @@ sg_ack_date(long long ms, int century, char *date, size_t datelen,
     strftime(time_out, timelen, "%H%M", &tm);
 }
 
-int
-sg_ack_build(const struct sg_ack_request *rq, struct sg_ack *out)
+static void
+sg_ack_write(const struct sg_ack_model *m, struct sg_ack *out)
 {
-    struct sg_ack_model m;
     struct sg_buf b;
 
-    memset(out, 0, sizeof(*out));
-    if (sg_ack_model_build(&m, rq) != 0) {
-        sg_ack_model_free(&m);
-        return -1;
-    }
     sg_buf_init(&b);
-    if (m.syntax == SG_EDI_X12) {
-        sg_ack_x12_write(&m, &b, &out->kind);
+    if (m->syntax == SG_EDI_X12) {
+        sg_ack_x12_write(m, &b, &out->kind);
         out->content_type = "application/EDI-X12";
     } else {
-        sg_ack_edifact_write(&m, &b);
+        sg_ack_edifact_write(m, &b);
         out->kind = "CONTRL";
         out->content_type = "application/EDIFACT";
     }
     out->len = b.len;
     out->text = sg_buf_steal(&b);
+}
+
+int
+sg_ack_build(const struct sg_ack_request *rq, struct sg_ack *out)
+{
+    return sg_ack_build_pair(rq, out, NULL);
+}
+
+int
+sg_ack_build_pair(const struct sg_ack_request *rq, struct sg_ack *out,
+                  struct sg_ack *dup)
+{
+    struct sg_ack_model m;
+
+    memset(out, 0, sizeof(*out));
+    if (dup != NULL) {
+        memset(dup, 0, sizeof(*dup));
+    }
+    if (sg_ack_model_build(&m, rq) != 0) {
+        sg_ack_model_free(&m);
+        return -1;
+    }
+    sg_ack_write(&m, out);
+    if (dup != NULL) {
+        sg_ack_mark_duplicate(&m);
+        sg_ack_write(&m, dup);
+    }
     sg_ack_model_free(&m);
     return 0;
 }

@@ -87,6 +87,11 @@ struct sg_ack {
  */
 int sg_ack_build(const struct sg_ack_request *rq, struct sg_ack *out);
 
+/* The same, and in dup (when not NULL) the ack the same interchange
+ * gets if it turns out to be a duplicate; one reading for both. */
+int sg_ack_build_pair(const struct sg_ack_request *rq, struct sg_ack *out,
+                      struct sg_ack *dup);
+
 void sg_ack_free(struct sg_ack *ack);
 
 /*

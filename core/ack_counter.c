@@ -4,13 +4,14 @@
  * per partner and keep increasing across restarts.
  *
  * HTTP threads ask for a number while decoding, before the message goes
- * to the ingest writer; they share one connection under a mutex (INCR
- * is one short round trip).  A number taken for a message that is then
- * not stored (Redis failed) is simply skipped: partners need unique
- * numbers, not gapless ones.
- * XXX: one INCR round trip per EDI message, under one mutex, on the
- * HTTP threads; at the ingest rates of bench/ this adds latency per
- * POST (reserving blocks of numbers would remove it).
+ * to the ingest writer.  With appendfsync always every write to Redis
+ * waits for an fsync, so numbers are reserved in blocks (INCRBY) and
+ * handed out from memory: one round trip per block, not per message.
+ * Numbers of a block not used before a restart, or taken for a message
+ * that was then not stored, are skipped: partners need unique numbers,
+ * not gapless ones.
+ * XXX: two daemons on one Redis interleave their blocks; numbers stay
+ * unique per partner but a partner sees them out of arrival order.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -28,10 +29,22 @@
 /* X12 ISA13 has nine digits; the counter wraps past them to 1. */
 #define SG_ACK_CONTROL_MAX 999999999LL
 
+/* Numbers reserved per round trip, and partners remembered. */
+#define SG_ACK_BLOCK 64
+#define SG_ACK_PARTNERS 256
+
+/* Numbers next .. end - 1 are reserved for partner. */
+struct sg_ack_block {
+    char *partner;
+    long long next, end;
+};
+
 struct sg_ack_counter {
     char *address;
     pthread_mutex_t lock;
     redisContext *c;            /* under lock; NULL until needed */
+    struct sg_ack_block blocks[SG_ACK_PARTNERS];   /* under lock */
+    size_t n_blocks;
 };
 
 struct sg_ack_counter *
@@ -44,6 +57,17 @@ sg_ack_counter_new(const char *address)
     return k;
 }
 
+static void
+sg_ack_counter_forget(struct sg_ack_counter *k)
+{
+    size_t i;
+
+    for (i = 0; i < k->n_blocks; i++) {
+        free(k->blocks[i].partner);
+    }
+    k->n_blocks = 0;
+}
+
 void
 sg_ack_counter_free(struct sg_ack_counter *k)
 {
@@ -53,14 +77,15 @@ sg_ack_counter_free(struct sg_ack_counter *k)
     if (k->c != NULL) {
         redisFree(k->c);
     }
+    sg_ack_counter_forget(k);
     pthread_mutex_destroy(&k->lock);
     free(k->address);
     free(k);
 }
 
-/* INCR once, reconnecting first if needed; -1 on failure. */
+/* INCRBY once, reconnecting first if needed; -1 on failure. */
 static long long
-sg_ack_counter_incr(struct sg_ack_counter *k, const char *key)
+sg_ack_counter_incrby(struct sg_ack_counter *k, const char *partner)
 {
     char err[256];
     redisReply *r;
@@ -73,12 +98,13 @@ sg_ack_counter_incr(struct sg_ack_counter *k, const char *key)
             return -1;
         }
     }
-    r = redisCommand(k->c, "INCR %s", key);
+    r = redisCommand(k->c, "INCRBY %s%s %d", SG_KEY_ACKCTL, partner,
+                     SG_ACK_BLOCK);
     if (r != NULL && r->type == REDIS_REPLY_INTEGER) {
         v = r->integer;
     } else {
-        sg_log(SG_LOG_WARN, "ack", NULL, "INCR %s failed: %s", key,
-               r == NULL ? k->c->errstr :
+        sg_log(SG_LOG_WARN, "ack", NULL, "INCRBY %s%s failed: %s",
+               SG_KEY_ACKCTL, partner, r == NULL ? k->c->errstr :
                (r->type == REDIS_REPLY_ERROR ? r->str : "odd reply"));
     }
     if (r != NULL) {
@@ -91,16 +117,47 @@ sg_ack_counter_incr(struct sg_ack_counter *k, const char *key)
     return v;
 }
 
+/* The block of partner, a new empty one if it has none. */
+static struct sg_ack_block *
+sg_ack_counter_block(struct sg_ack_counter *k, const char *partner)
+{
+    struct sg_ack_block *b;
+    size_t i;
+
+    for (i = 0; i < k->n_blocks; i++) {
+        if (strcmp(k->blocks[i].partner, partner) == 0) {
+            return &k->blocks[i];
+        }
+    }
+    if (k->n_blocks == SG_ACK_PARTNERS) {
+        /* Rare: start over; the unused numbers are skipped. */
+        sg_ack_counter_forget(k);
+    }
+    b = &k->blocks[k->n_blocks++];
+    b->partner = sg_xstrdup(partner);
+    b->next = b->end = 0;
+    return b;
+}
+
 long long
 sg_ack_counter_next(struct sg_ack_counter *k, const char *partner)
 {
-    char *key = sg_xasprintf("%s%s", SG_KEY_ACKCTL, partner);
-    long long v;
+    struct sg_ack_block *b;
+    long long v = -1, top;
 
     pthread_mutex_lock(&k->lock);
-    v = sg_ack_counter_incr(k, key);
+    b = sg_ack_counter_block(k, partner);
+    if (b->next >= b->end) {
+        top = sg_ack_counter_incrby(k, partner);
+        if (top >= 0) {
+            b->next = top - SG_ACK_BLOCK + 1;
+            b->end = top + 1;
+        }
+    }
+    if (b->next < b->end) {
+        v = b->next++;
+    }
     pthread_mutex_unlock(&k->lock);
-    free(key);
     if (v < 0) {
         return -1;
     }

@@ -1,6 +1,7 @@
 /*
  * ack_counter.h - per-partner control numbers for outbound
- * acknowledgements, kept in Redis (see ack_counter.c).
+ * acknowledgements, kept in Redis and reserved in blocks (see
+ * ack_counter.c).
  */
 #ifndef SG_ACK_COUNTER_H
 #define SG_ACK_COUNTER_H

@@ -42,13 +42,11 @@ sg_ack_dup_errors(const char *partner, const char *control)
 /* Arm the guard of an accepted interchange. */
 static void
 sg_ack_intake_guard(struct sg_gateway *gw, struct sg_intake *in,
-                    struct sg_ack_pending *p, const char *ich,
-                    struct sg_ack_request *rq)
+                    struct sg_ack_pending *p, const char *ich)
 {
     const char *control = strrchr(ich, '|') + 1;
 
-    rq->duplicate = 1;
-    if (sg_ack_build(rq, &p->dup_ack) != 0) {
+    if (p->dup_ack.text == NULL) {
         return;
     }
     p->key = sg_xasprintf("%s%s", SG_KEY_ICH, ich);
@@ -68,6 +66,7 @@ sg_ack_intake(struct sg_gateway *gw, struct sg_intake *in)
     struct sg_ack_request rq;
     char *partner, *ich;
     long long control;
+    int guarded;
 
     /* An acknowledgement is never acknowledged. */
     if (gw->acks == NULL || (in->plugin != NULL &&
@@ -92,13 +91,15 @@ sg_ack_intake(struct sg_gateway *gw, struct sg_intake *in)
     rq.accepted = in->status == 202;
     rq.control = (unsigned long)control;
     rq.now_ms = in->received_ms;
-    if (sg_ack_build(&rq, &p->ack) == 0) {
+    guarded = in->status == 202 && gw->cfg->duplicate_window > 0;
+    if (sg_ack_build_pair(&rq, &p->ack, guarded ? &p->dup_ack : NULL)
+        == 0) {
         in->msg.ack = p->ack.text;
         in->msg.ack_len = p->ack.len;
         in->msg.ack_type = p->ack.content_type;
     }
-    if (in->status == 202 && gw->cfg->duplicate_window > 0) {
-        sg_ack_intake_guard(gw, in, p, ich, &rq);
+    if (guarded) {
+        sg_ack_intake_guard(gw, in, p, ich);
     }
     free(ich);
     in->ack = p;

@@ -917,8 +917,10 @@ test_ack_control_survives_restart(void)
     sg_buf_free(&r.body);
     free(body);
     rt_accept = NULL;
+    /* Numbers come in reserved blocks: the restart skips the rest of
+     * the block, and the next one is higher still. */
     CU_ASSERT(before > 0);
-    CU_ASSERT_EQUAL(after, before + 1);
+    CU_ASSERT(after > before);
 }
 
 /* GET /v1/acks/<key> until it shows an ack (the workers are async). */
