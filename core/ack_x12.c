@@ -154,7 +154,7 @@ sg_x12_group_ack(struct sg_x12_out *o, const struct sg_ack_model *m,
                  size_t gi, int st_number)
 {
     const struct sg_ack_group *g = &m->groups[gi];
-    int v999 = sg_x12_is_999(g), accepted = 0, i;
+    int v999 = sg_x12_is_999(g), accepted = 0, noted = 0, i;
     char st02[16], n_sets[16], n_ok[16], count[24];
     const char *c[5] = {"", "", "", "", ""};
     const char *status;
@@ -177,12 +177,13 @@ sg_x12_group_ack(struct sg_x12_out *o, const struct sg_ack_model *m,
         sg_x12_errors(o, s, v999);
         sg_x12_set_trailer(o, s, v999);
         accepted += !s->rejected;
+        noted += !s->rejected && (s->n_codes > 0 || s->n_errs > 0);
     }
     for (i = 0; i < g->n_codes; i++) {
         c[i] = g->codes[i]->x12;
     }
     if (accepted == g->n_sets) {
-        status = g->n_codes > 0 ? "E" : "A";
+        status = g->n_codes > 0 || noted > 0 ? "E" : "A";
     } else {
         status = accepted == 0 ? "R" : "P";
     }

@@ -843,6 +843,33 @@ test_duplicate_409_one_order(void)
     free(body);
 }
 
+/* A rejected interchange does not reserve its control number: the
+ * corrected resend under the same ISA13 is accepted, a third post of it
+ * is the duplicate. */
+static void
+test_rejected_reserves_nothing(void)
+{
+    char *good = sg_rt_make_850_tagged("FIX", 5401), *bad, *at;
+    struct sg_rt_reply r;
+
+    sg_rt_ensure_daemon();
+    bad = sg_xstrdup(good);
+    at = strstr(bad, "SE*6*");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+    at[3] = '9';
+    CU_ASSERT_EQUAL(sg_rt_http("/v1/messages", "application/EDI-X12", bad,
+                               strlen(bad), &r), 422);
+    sg_buf_free(&r.body);
+    CU_ASSERT_EQUAL(sg_rt_http("/v1/messages", "application/EDI-X12", good,
+                               strlen(good), &r), 202);
+    sg_buf_free(&r.body);
+    CU_ASSERT_EQUAL(sg_rt_http("/v1/messages", "application/EDI-X12", good,
+                               strlen(good), &r), 409);
+    sg_buf_free(&r.body);
+    free(bad);
+    free(good);
+}
+
 struct sg_rt_racer {
     const char *body;
     long status;
@@ -1066,6 +1093,8 @@ main(void)
                 test_ack_accept_and_get);
     CU_add_test(s, "duplicate: 409, first id, one order",
                 test_duplicate_409_one_order);
+    CU_add_test(s, "a rejected interchange reserves nothing",
+                test_rejected_reserves_nothing);
     CU_add_test(s, "duplicate race: exactly one 202",
                 test_duplicate_race);
     CU_add_test(s, "ack control numbers survive a restart",

@@ -407,6 +407,55 @@ test_every_corpus_file(void)
     CU_ASSERT(n_acks >= 50);
 }
 
+/*
+ * Accepted with errors noted.  The gateway rejects a message with any
+ * error today, so only the builder can be asked this: an accepted
+ * interchange with an element remark and a wrong IEA02 gets TA1 E 001,
+ * AK3/AK4, AK5 E 5 and AK9 E.
+ */
+static void
+test_accepted_with_errors(void)
+{
+    unsigned char *body;
+    struct sg_ack_request rq;
+    struct sg_errors errs;
+    struct sg_diag d;
+    struct sg_ack ack;
+    size_t len;
+
+    body = sg_test_read(sg_test_srcpath("tests/data/runtime/850-auto.edi"),
+                        &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(body);
+    sg_errors_init(&errs, 0);
+    memset(&d, 0, sizeof(d));
+    d.code = "supplier_edi.bad_currency";
+    d.text = "CUR02 is not a currency";
+    d.segment = 5;
+    d.tag = "CUR";
+    d.element = 2;
+    sg_errors_add(&errs, &d);
+    d.code = "x12.iea_control";
+    d.segment = 16;
+    d.tag = "IEA";
+    sg_errors_add(&errs, &d);
+    memset(&rq, 0, sizeof(rq));
+    rq.raw = body;
+    rq.len = len;
+    rq.errs = &errs;
+    rq.accepted = 1;
+    rq.control = 42;
+    rq.now_ms = NOW_MS;
+    CU_ASSERT_EQUAL_FATAL(sg_ack_build(&rq, &ack), 0);
+    ASSERT_ACK(ack.text, ISA_850 "TA1*000000101*261204*1200*E*001~"
+               "GS*FA*SUPPLYGATE*ACMEPARTS*20261204*1030*42*X*004010~"
+               "ST*997*0001~AK1*PO*101~AK2*850*0001~AK3*CUR*3**8~"
+               "AK4*2**7*USD~AK5*E*5~AK9*E*1*1*1~SE*8*0001~GE*1*42~"
+               "IEA*1*000000042~");
+    sg_ack_free(&ack);
+    sg_errors_free(&errs);
+    free(body);
+}
+
 /* --- acknowledgements partners send us ------------------------------ */
 
 /* The gateway's verdict and first document on body. */
@@ -539,6 +588,8 @@ main(void)
                 test_edifact_clean_contrl);
     CU_add_test(s, "EDIFACT errors: UCS/UCD positions",
                 test_edifact_error_contrl);
+    CU_add_test(s, "accepted with errors: TA1 E, AK5 E, AK9 E",
+                test_accepted_with_errors);
     CU_add_test(s, "every corpus file: an ack or a clear none",
                 test_every_corpus_file);
     CU_add_test(s, "inbound 997: rejected set recorded",
