@@ -22,16 +22,31 @@
 #include "keys.h"
 #include "log.h"
 
+/* Partner input in a JSON text: printable ASCII only (JSON needs valid
+ * UTF-8, and an envelope may hold anything). */
+static void
+sg_ack_printable(char *out, size_t size, const char *in)
+{
+    size_t n = 0;
+
+    for (; *in != '\0' && n + 1 < size; in++) {
+        out[n++] = *in >= 0x20 && *in < 0x7f ? *in : '?';
+    }
+    out[n] = '\0';
+}
+
 static char *
 sg_ack_dup_errors(const char *partner, const char *control)
 {
-    char text[256];
+    char text[256], who[64], ctl[32];
     json_t *list;
     char *out;
 
+    sg_ack_printable(who, sizeof(who), partner);
+    sg_ack_printable(ctl, sizeof(ctl), control);
     snprintf(text, sizeof(text), "interchange %s from %s was already "
              "accepted as message %s; it is not processed again",
-             control, partner, SG_INGEST_FIRST);
+             ctl, who, SG_INGEST_FIRST);
     list = json_pack("[{s:s, s:s, s:s}]", "code", "interchange.duplicate",
                      "message", text, "first", SG_INGEST_FIRST);
     out = json_dumps(list, JSON_COMPACT);

@@ -707,7 +707,8 @@ sg_rt_ensure_daemon(void)
 }
 
 /* Accept: application/EDI-X12 gets the 997 as the body, with the same
- * status; GET .../ack gives it again; without Accept, the JSON. */
+ * status, for an accepted and a rejected interchange; GET .../ack gives
+ * it again.  (Without Accept the JSON stays: the other tests read it.) */
 static void
 test_ack_accept_and_get(void)
 {
@@ -746,6 +747,7 @@ test_ack_accept_and_get(void)
               memcmp(g.body.data, r.body.data, g.body.len) == 0);
     sg_buf_free(&g.body);
     sg_buf_free(&r.body);
+    free(body);
     CU_ASSERT_EQUAL(sg_rt_http("/v1/messages/nope/ack", NULL, NULL, 0, &g),
                     404);
     sg_buf_free(&g.body);
