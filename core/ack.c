@@ -376,10 +376,21 @@ sg_ack_place_in_set(struct sg_ack_model *m, long set,
 {
     struct sg_ack_set *s = &m->sets[set];
     struct sg_ack_err *e;
+    size_t i;
 
     if (code->level == SG_ACK_SET) {
         sg_ack_add_code(s->codes, &s->n_codes, code);
         return;
+    }
+    /* The reader reports a bad release character once per occurrence;
+     * the partner needs each place once. */
+    for (i = 0; i < s->n_errs; i++) {
+        e = &s->errs[i];
+        if (e->code == code && e->item->segment == it->segment &&
+            e->item->element == it->element &&
+            e->item->component == it->component) {
+            return;
+        }
     }
     if (s->n_errs == s->cap) {
         s->cap = s->cap ? s->cap * 2 : 4;
@@ -431,7 +442,12 @@ sg_ack_place(struct sg_ack_model *m, const struct sg_error_item *it,
         sg_ack_place_in_set(m, set, code, it, bad);
         return;
     }
-    /* Nowhere inside a set: the interchange answers for it. */
+    /* Nowhere inside a set: the interchange answers for it.  TA1 has
+     * its own codes, but 0085 serves every level, so UCI keeps the
+     * precise one. */
+    if (code->level != SG_ACK_INTERCHANGE && m->ich_code == NULL) {
+        m->ich_edifact = code->edifact;
+    }
     sg_ack_place_interchange(m, code->level == SG_ACK_INTERCHANGE ? code :
                              sg_ack_code_find(NULL, 0, 0, 0), it);
 }
@@ -477,6 +493,7 @@ sg_ack_mark_duplicate(struct sg_ack_model *m)
     m->duplicate = 1;
     m->rejected = 1;
     m->ich_code = sg_ack_code_find("interchange.duplicate", 0, 0, 0);
+    m->ich_edifact = NULL;
     m->ich_element = 0;
     m->ich_tag[0] = '\0';
     m->ich_action = 'R';

@@ -161,6 +161,8 @@ struct sg_ack_model {
     size_t n_sets;
 
     const struct sg_ack_code *ich_code;     /* first interchange error */
+    const char *ich_edifact;                /* its 0085 when the error
+                                               was of a lower level */
     int ich_element;                        /* its element, for UCI */
     char ich_tag[4];
     char ich_action;                        /* 0, 'E' or 'R' */

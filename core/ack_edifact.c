@@ -124,7 +124,8 @@ sg_contrl_uci(struct sg_contrl_out *o, const struct sg_ack_model *m)
     sg_contrl_party(to, sizeof(to), m->receiver, m->receiver_qual);
     if (m->ich_code != NULL) {
         action = "4";
-        code = m->ich_code->edifact != NULL ? m->ich_code->edifact : "18";
+        code = m->ich_edifact != NULL ? m->ich_edifact :
+               m->ich_code->edifact != NULL ? m->ich_code->edifact : "18";
         tag = m->ich_tag;
     } else if (m->rejected && m->n_sets == 0) {
         action = "4";

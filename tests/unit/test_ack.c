@@ -407,6 +407,26 @@ test_every_corpus_file(void)
     CU_ASSERT(n_acks >= 50);
 }
 
+/* The corpus ORDERS with a stray release character in IMD: the reader
+ * reports it at each occurrence, the CONTRL names the place once (UCS
+ * 83, UCD 21 "invalid character" at element 3 component 4). */
+static void
+test_edifact_release_char_contrl(void)
+{
+    int status;
+    char *ack = ack_file("tests/data/corpus/edifact/"
+                         "ORDERS-phpedifact-eancom-release-char-error.edi",
+                         &status);
+
+    CU_ASSERT_EQUAL(status, 422);
+    ASSERT_ACK(ack, "UNA:+.? 'UNB+UNOC:3+unbekannt:14+4250159300001:14+"
+               "261204:1030+42'UNH+1+CONTRL:2:2:UN'UCI+896+"
+               "4250159300001:14+unbekannt:14+7'UCM+2019265563+"
+               "ORDERS:D:01B:UN:EAN010+4'UCS+83'UCD+21+3:4'UNT+6+1'"
+               "UNZ+1+42'");
+    free(ack);
+}
+
 /*
  * Accepted with errors noted.  The gateway rejects a message with any
  * error today, so only the builder can be asked this: an accepted
@@ -588,6 +608,8 @@ main(void)
                 test_edifact_clean_contrl);
     CU_add_test(s, "EDIFACT errors: UCS/UCD positions",
                 test_edifact_error_contrl);
+    CU_add_test(s, "EDIFACT release character: one UCS/UCD",
+                test_edifact_release_char_contrl);
     CU_add_test(s, "accepted with errors: TA1 E, AK5 E, AK9 E",
                 test_accepted_with_errors);
     CU_add_test(s, "every corpus file: an ack or a clear none",
