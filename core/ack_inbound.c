@@ -53,6 +53,22 @@ sg_inack_quiet(void *arg, const struct sg_diag *diag)
     return 0;
 }
 
+/* Does the text occur in the first bytes?  Every POST is asked, so
+ * the reader runs only when the set type may be there at all. */
+static int
+sg_inack_near_start(const unsigned char *data, size_t len, const char *text)
+{
+    size_t n = strlen(text), i, end = len < 4096 ? len : 4096;
+
+    for (i = 0; i + n <= end; i++) {
+        if (data[i] == (unsigned char)text[0] &&
+            memcmp(data + i, text, n) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int
 sg_inack_sniff(const unsigned char *data, size_t len)
 {
@@ -60,6 +76,11 @@ sg_inack_sniff(const unsigned char *data, size_t len)
     int syntax = sg_edi_sniff(data, len);
 
     if (syntax < 0) {
+        return 0;
+    }
+    if (syntax == SG_EDI_X12 ? !sg_inack_near_start(data, len, "997") &&
+                               !sg_inack_near_start(data, len, "999") :
+        !sg_inack_near_start(data, len, "CONTRL")) {
         return 0;
     }
     memset(&run, 0, sizeof(run));
