@@ -21,6 +21,7 @@
 #include <jansson.h>
 #include <libxml/tree.h>
 
+#include "ack_sent.h"
 #include "keys.h"
 #include "rules_area.h"
 #include "schema.h"
@@ -186,6 +187,24 @@ sg_ack_json(redisContext *c, const char *id, int *found)
     text = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     return text;
+}
+
+int
+sg_ack_sent_record(redisContext *c, const char *partner,
+                   const char *control, const char *type,
+                   const char *sets_json, long long at_ms)
+{
+    redisReply *r;
+    int rc;
+
+    r = redisCommand(c, "HSET %s%s:%s type %s sets %s at %lld",
+                     SG_KEY_SENT, partner, control, type,
+                     sets_json != NULL ? sets_json : "[]", at_ms);
+    rc = r != NULL && r->type == REDIS_REPLY_INTEGER ? 0 : -1;
+    if (r != NULL) {
+        freeReplyObject(r);
+    }
+    return rc;
 }
 
 static void *

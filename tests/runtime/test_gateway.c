@@ -20,6 +20,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "ack_sent.h"
 #include "testlib.h"
 #include "util.h"
 
@@ -1017,8 +1018,8 @@ test_inbound_acks_matched(void)
     long status;
 
     sg_rt_ensure_daemon();
-    freeReplyObject(redisCommand(c, "HSET sg:sent:ZZ:ReceiverID:000001 "
-                                 "type 837 sets 1"));
+    CU_ASSERT_EQUAL(sg_ack_sent_record(c, "ZZ:ReceiverID", "000001", "837",
+                                       "[\"0021\"]", 1796380200000LL), 0);
     redisFree(c);
 
     j = sg_rt_post_file("tests/data/corpus/x12/997-staedi-simple.edi",
@@ -1037,6 +1038,7 @@ test_inbound_acks_matched(void)
     ack = sg_rt_wait_ack("ZZ:ReceiverID:000001", 10);
     CU_ASSERT_PTR_NOT_NULL_FATAL(ack);
     CU_ASSERT_STRING_EQUAL(sg_js(ack, "type"), "837");
+    CU_ASSERT_STRING_EQUAL(sg_js(ack, "sets"), "[\"0021\"]");
     CU_ASSERT_STRING_EQUAL(sg_js(ack, "ack"), "R");
     CU_ASSERT_STRING_EQUAL(sg_js(ack, "matched"), "1");
     set = json_array_get(json_object_get(ack, "ack_sets"), 0);
