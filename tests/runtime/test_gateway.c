@@ -837,6 +837,16 @@ test_duplicate_409_one_order(void)
                                   "1200*R*025~IEA*0*"));
     sg_buf_free(&r.body);
 
+    /* Asked for EDI, the 409 carries the TA1 025 itself. */
+    rt_accept = "application/EDI-X12";
+    CU_ASSERT_EQUAL(sg_rt_http("/v1/messages", "application/EDI-X12", body,
+                               strlen(body), &r), 409);
+    rt_accept = NULL;
+    sg_buf_add(&r.body, "", 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.body.data, "~TA1*000005101*261204*"
+                                  "1200*R*025~IEA*0*"));
+    sg_buf_free(&r.body);
+
     order = sg_rt_wait_order("PO-DUP-5101", 10);
     CU_ASSERT_PTR_NOT_NULL(order);
     CU_ASSERT_EQUAL(sg_rt_count_entries("PO-DUP-5101"), 1);
