@@ -231,8 +231,11 @@ sg_ack_group_for(struct sg_ack_model *m, const struct sg_edi_envelope *env)
             return g;
         }
     }
-    m->groups = sg_xrealloc(m->groups, (m->n_groups + 1) *
-                            sizeof(*m->groups));
+    if (m->n_groups == m->groups_cap) {
+        m->groups_cap = m->groups_cap ? m->groups_cap * 2 : 4;
+        m->groups = sg_xrealloc(m->groups, m->groups_cap *
+                                sizeof(*m->groups));
+    }
     g = &m->groups[m->n_groups++];
     memset(g, 0, sizeof(*g));
     sg_ack_strcpy(g->type, sizeof(g->type), env->group_type);
@@ -244,25 +247,49 @@ sg_ack_group_for(struct sg_ack_model *m, const struct sg_edi_envelope *env)
     return g;
 }
 
+/* The segment numbered index in tx, or NULL.  Numbers ascend; they
+ * are consecutive unless the reader dropped segments past its limit. */
+static const struct sg_edi_segment *
+sg_ack_segment(const struct sg_edi_transaction *tx, long index)
+{
+    size_t lo = 0, hi = tx->n_segments, mid;
+    long guess = index - tx->segments[0].index;
+
+    if (guess >= 0 && (size_t)guess < tx->n_segments &&
+        tx->segments[guess].index == index) {
+        return &tx->segments[guess];
+    }
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        if (tx->segments[mid].index == index) {
+            return &tx->segments[mid];
+        }
+        if (tx->segments[mid].index < index) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return NULL;
+}
+
 /* Keep a copy of each bad value this set holds, for AK404. */
 static void
 sg_ack_copy_bad(struct sg_ack_reader *r, const struct sg_edi_transaction *tx)
 {
+    const struct sg_edi_segment *seg;
     const struct sg_error_item *it;
-    size_t i, k;
+    size_t i;
 
     for (i = 0; r->errs != NULL && i < r->errs->n; i++) {
         it = &r->errs->items[i];
         if (it->element <= 0 || it->segment <= 0) {
             continue;
         }
-        for (k = 0; k < tx->n_segments; k++) {
-            if (tx->segments[k].index == it->segment) {
-                sg_ack_strcpy(r->bad[i], sizeof(r->bad[i]),
-                              sg_edi_value(&tx->segments[k], it->element,
-                                           it->component));
-                break;
-            }
+        seg = sg_ack_segment(tx, it->segment);
+        if (seg != NULL) {
+            sg_ack_strcpy(r->bad[i], sizeof(r->bad[i]),
+                          sg_edi_value(seg, it->element, it->component));
         }
     }
 }
@@ -290,7 +317,10 @@ sg_ack_on_tx(void *arg, const struct sg_edi_transaction *tx)
     }
     g = sg_ack_group_for(m, &tx->env);
     g->n_sets++;
-    m->sets = sg_xrealloc(m->sets, (m->n_sets + 1) * sizeof(*m->sets));
+    if (m->n_sets == m->sets_cap) {
+        m->sets_cap = m->sets_cap ? m->sets_cap * 2 : 4;
+        m->sets = sg_xrealloc(m->sets, m->sets_cap * sizeof(*m->sets));
+    }
     s = &m->sets[m->n_sets++];
     memset(s, 0, sizeof(*s));
     s->group = (int)(g - m->groups);
@@ -324,17 +354,21 @@ sg_ack_on_diag(void *arg, const struct sg_diag *diag)
 static long
 sg_ack_set_at(const struct sg_ack_model *m, long seg, int strict)
 {
-    long i;
+    size_t lo = 0, hi = m->n_sets, mid;
 
-    for (i = (long)m->n_sets - 1; i >= 0; i--) {
-        if (m->sets[i].first <= seg) {
-            if (strict && m->sets[i].last < seg) {
-                return -1;
-            }
-            return i;
+    /* Sets come in segment order: find the last that begins <= seg. */
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        if (m->sets[mid].first <= seg) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
         }
     }
-    return -1;
+    if (lo == 0 || (strict && m->sets[lo - 1].last < seg)) {
+        return -1;
+    }
+    return (long)lo - 1;
 }
 
 static void

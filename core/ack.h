@@ -156,9 +156,9 @@ struct sg_ack_model {
     int has_una;
 
     struct sg_ack_group *groups;
-    size_t n_groups;
+    size_t n_groups, groups_cap;
     struct sg_ack_set *sets;
-    size_t n_sets;
+    size_t n_sets, sets_cap;
 
     const struct sg_ack_code *ich_code;     /* first interchange error */
     const char *ich_edifact;                /* its 0085 when the error

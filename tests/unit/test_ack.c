@@ -427,6 +427,40 @@ test_edifact_release_char_contrl(void)
     free(ack);
 }
 
+/* Hostile size: 3000 sets in one group, each with a wrong SE01.  The
+ * gateway keeps 200 errors; every set still gets its AK2/AK5 R, the
+ * first ones with code 4, and the 997 counts them all. */
+static void
+test_many_sets(void)
+{
+    struct sg_buf b;
+    int i, status, n_ak2 = 0;
+    char *ack;
+    const char *p;
+
+    sg_buf_init(&b);
+    sg_buf_adds(&b, "ISA*00*          *00*          *ZZ*ACMEPARTS      "
+                "*ZZ*SUPPLYGATE     *261204*1200*U*00401*000000999*0*P*>~"
+                "GS*PO*ACMEPARTS*SUPPLYGATE*20261204*1200*999*X*004010~");
+    for (i = 1; i <= 3000; i++) {
+        sg_buf_addf(&b, "ST*850*%04d~BEG*00*SA*PO-%d**20261204~"
+                    "SE*9*%04d~", i, i, i);
+    }
+    sg_buf_adds(&b, "GE*3000*999~IEA*1*000000999~");
+    ack = ack_body(b.data, b.len, 0, &status);
+    CU_ASSERT_EQUAL(status, 422);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ack);
+    for (p = ack; (p = strstr(p, "~AK2*850*")) != NULL; p++) {
+        n_ak2++;
+    }
+    CU_ASSERT_EQUAL(n_ak2, 3000);
+    CU_ASSERT_PTR_NOT_NULL(strstr(ack, "~AK2*850*0001~AK5*R*4~"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(ack, "~AK2*850*3000~AK5*R~"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(ack, "~AK9*R*3000*3000*0~"));
+    free(ack);
+    sg_buf_free(&b);
+}
+
 /*
  * Accepted with errors noted.  The gateway rejects a message with any
  * error today, so only the builder can be asked this: an accepted
@@ -610,6 +644,7 @@ main(void)
                 test_edifact_error_contrl);
     CU_add_test(s, "EDIFACT release character: one UCS/UCD",
                 test_edifact_release_char_contrl);
+    CU_add_test(s, "3000 sets: every one answered", test_many_sets);
     CU_add_test(s, "accepted with errors: TA1 E, AK5 E, AK9 E",
                 test_accepted_with_errors);
     CU_add_test(s, "every corpus file: an ack or a clear none",
