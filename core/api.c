@@ -276,6 +276,41 @@ sg_api_message(struct sg_api *api, const char *id, int raw,
     sg_api_return(api, c);
 }
 
+/* GET /v1/messages/<id>/ack: the acknowledgement sent for it. */
+static void
+sg_api_message_ack(struct sg_api *api, const char *id,
+                   struct sg_answer *out)
+{
+    redisContext *c = sg_api_borrow(api);
+    redisReply *r;
+
+    if (c == NULL) {
+        sg_answer_error(out, 503, "redis.unavailable", "Redis is not "
+                        "reachable; retry later");
+        return;
+    }
+    r = redisCommand(c, "HMGET %s%s ack ack_type", SG_KEY_MSG, id);
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+        sg_answer_error(out, 503, "redis.error", "could not read the "
+                        "message");
+    } else if (r->element[0]->type != REDIS_REPLY_STRING) {
+        sg_answer_error(out, 404, "message.no_ack", "no message with "
+                        "this id, or it was not EDI and got no "
+                        "acknowledgement");
+    } else {
+        out->status = 200;
+        out->len = r->element[0]->len;
+        out->body = sg_xstrndup(r->element[0]->str, out->len);
+        out->content_type = r->element[1]->type == REDIS_REPLY_STRING &&
+            strcmp(r->element[1]->str, "application/EDIFACT") == 0 ?
+            "application/EDIFACT" : "application/EDI-X12";
+    }
+    if (r != NULL) {
+        freeReplyObject(r);
+    }
+    sg_api_return(api, c);
+}
+
 static void
 sg_api_area(struct sg_api *api, const struct sg_area_route *rt,
             const char *id, struct sg_answer *out)
@@ -343,6 +378,12 @@ sg_api_get(struct sg_api *api, const char *path, struct sg_answer *out)
             id[n - 4] = '\0';
             if (sg_api_safe_id(id)) {
                 sg_api_message(api, id, 1, out);
+                return;
+            }
+        } else if (n > 4 && strcmp(id + n - 4, "/ack") == 0) {
+            id[n - 4] = '\0';
+            if (sg_api_safe_id(id)) {
+                sg_api_message_ack(api, id, out);
                 return;
             }
         } else if (sg_api_safe_id(id)) {

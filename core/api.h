@@ -30,7 +30,8 @@ void sg_api_free(struct sg_api *api);
 
 /*
  * Answer GET <path>.  Known paths: /healthz, /v1/plugins,
- * /v1/messages/<id>, /v1/messages/<id>/raw, /v1/orders/<number>.
+ * /v1/messages/<id>, /v1/messages/<id>/raw, /v1/messages/<id>/ack,
+ * /v1/orders/<number>.
  * Unknown paths give 404, Redis trouble 503.
  */
 void sg_api_get(struct sg_api *api, const char *path,

@@ -14,6 +14,9 @@
 #include <jansson.h>
 #include <openssl/rand.h>
 
+#include "ack_inbound.h"
+#include "ack_intake.h"
+#include "edi_unclaimed.h"
 #include "gateway.h"
 #include "log.h"
 #include "partners.h"
@@ -94,10 +97,20 @@ sg_gateway_choose(struct sg_gateway *gw, struct sg_intake *in,
         }
         return lp;
     }
-    lp = sg_plugins_for_body(gw->plugins, in->content_type, in->raw,
-                             in->raw_len);
+    /* Partners' acknowledgements are the core's, whatever the type. */
+    lp = sg_ack_inbound_plugin(in->raw, in->raw_len);
+    if (lp == NULL) {
+        lp = sg_plugins_for_body(gw->plugins, in->content_type, in->raw,
+                                 in->raw_len);
+    }
     if (lp == NULL) {
         lp = sg_plugins_sniff(gw->plugins, in->raw, in->raw_len);
+    }
+    if (lp == NULL && sg_edi_unclaimed(in->raw, in->raw_len, &in->errs) > 0) {
+        /* EDI whose sets are nobody's: refused set by set, not as an
+         * unknown format. */
+        in->status = 422;
+        return NULL;
     }
     if (lp == NULL) {
         sg_errors_addf(&in->errs, "message.unsupported_type",
@@ -280,7 +293,9 @@ sg_gateway_decode_as(struct sg_gateway *gw, const struct sg_partner *partner,
     in->received_ms = sg_now_ms();
     in->content_type = content_type ? sg_xstrdup(content_type) : NULL;
     in->raw = sg_xmalloc(len + 1);
-    memcpy(in->raw, body, len);
+    if (len > 0) {
+        memcpy(in->raw, body, len);     /* an empty POST has no body */
+    }
     in->raw[len] = '\0';
     in->raw_len = len;
 
@@ -292,7 +307,9 @@ sg_gateway_decode_as(struct sg_gateway *gw, const struct sg_partner *partner,
     }
     lp = sg_gateway_choose(gw, in, plugin_name);
     if (lp == NULL) {
-        in->status = plugin_name != NULL ? 404 : 415;
+        if (in->status == 0) {
+            in->status = plugin_name != NULL ? 404 : 415;
+        }
         goto done;
     }
     in->plugin = lp->name;
@@ -327,6 +344,7 @@ sg_gateway_decode_as(struct sg_gateway *gw, const struct sg_partner *partner,
     in->status = in->errs.n == 0 ? 202 : 422;
 done:
     sg_gateway_finish(in);
+    sg_ack_intake(gw, in);
     sg_gateway_log(in);
     return in;
 }
@@ -352,5 +370,6 @@ sg_intake_free(struct sg_intake *in)
     free(in->partner);
     free(in->raw);
     sg_errors_free(&in->errs);
+    sg_ack_pending_free(in->ack);
     free(in);
 }

@@ -12,10 +12,13 @@
 
 #include <stddef.h>
 
+#include "ack_counter.h"
 #include "config.h"
 #include "ingest.h"
 #include "plugin.h"
 #include "schema.h"
+
+struct sg_ack_pending;
 
 struct sg_gateway {
     const struct sg_config *cfg;
@@ -23,6 +26,7 @@ struct sg_gateway {
     struct sg_schemas *schemas;
     struct sg_ingest *ingest;
     const char *redis_address;  /* for the HTTP layer's own queries */
+    struct sg_ack_counter *acks;    /* NULL: no acknowledgements */
 };
 
 /* One message on its way in: the decision and what must be stored. */
@@ -42,6 +46,7 @@ struct sg_intake {
     size_t docs_cap;
     struct sg_errors errs;
     struct sg_ingest_msg msg;   /* ready for sg_ingest_submit() */
+    struct sg_ack_pending *ack; /* see ack_intake.h, or NULL */
 };
 
 /*

@@ -23,6 +23,7 @@
 #include "admin.h"
 #include "auth.h"
 #include "deadline.h"
+#include "ack_intake.h"
 #include "http.h"
 #include "log.h"
 
@@ -235,6 +236,8 @@ static MHD_Result
 sg_http_post_answer(struct sg_req *req)
 {
     struct sg_intake *in = req->intake;
+    const char *ack, *type;
+    size_t len;
 
     req->counted = 0;
     atomic_fetch_sub(&req->http->in_flight, 1);
@@ -244,6 +247,14 @@ sg_http_post_answer(struct sg_req *req)
         return sg_http_send_error(req->conn, 503, "redis.unavailable",
                                   "the message could not be stored; "
                                   "nothing was accepted, retry later");
+    }
+    /* The acknowledgement instead of the JSON when asked for. */
+    sg_ack_intake_settle(in);
+    ack = sg_ack_intake_body(in, MHD_lookup_connection_value(req->conn,
+                             MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT),
+                             &len, &type);
+    if (ack != NULL) {
+        return sg_http_send(req->conn, in->status, type, ack, len, 0);
     }
     return sg_http_send(req->conn, in->status, "application/json",
                         in->answer, strlen(in->answer), 0);

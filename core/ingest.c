@@ -29,6 +29,7 @@
 #include <jansson.h>
 
 #include "ingest.h"
+#include "ingest_guard.h"
 #include "keys.h"
 #include "log.h"
 #include "redis.h"
@@ -52,6 +53,7 @@ struct sg_ingest_item {
     char *cmds;                 /* MULTI ... EXEC, formatted */
     size_t cmds_len;
     int n_replies;              /* replies those commands produce */
+    struct sg_ingest_guard *guard;  /* one EVAL instead of MULTI/EXEC */
     sg_ingest_done_fn done;
     void *arg;
 };
@@ -81,6 +83,7 @@ struct sg_argv {
     int cap;
     char num[16][32];           /* storage for numbers we format */
     int n_num;
+    struct sg_guard_cmds *collect;  /* gather for the guard instead */
 };
 
 static void
@@ -140,6 +143,11 @@ sg_argv_emit(struct sg_argv *a, struct sg_buf *out, int *n_replies)
     char *cmd = NULL;
     int len;
 
+    if (a->collect != NULL) {
+        sg_guard_add(a->collect, a->n, a->v, a->len);
+        sg_argv_reset(a);
+        return;
+    }
     len = redisFormatCommandArgv(&cmd, a->n, a->v, a->len);
     if (len < 0 || cmd == NULL) {
         /* Only an allocation failure makes hiredis fail here. */
@@ -202,6 +210,12 @@ sg_ingest_emit_hash(struct sg_argv *a, struct sg_buf *out, int *n,
         sg_argv_adds(a, "docs");
         sg_argv_adds(a, "0");
     }
+    if (m->ack != NULL) {
+        sg_argv_adds(a, "ack");
+        sg_argv_add(a, m->ack, m->ack_len);
+        sg_argv_adds(a, "ack_type");
+        sg_argv_adds(a, m->ack_type);
+    }
     sg_argv_emit(a, out, n);
 }
 
@@ -238,18 +252,74 @@ sg_ingest_emit_docs(struct sg_argv *a, struct sg_buf *out, int *n,
     }
 }
 
+static void
+sg_ingest_emit_rejected(struct sg_argv *a, struct sg_buf *out, int *n,
+                        const struct sg_ingest_msg *m)
+{
+    char *code = sg_ingest_first_code(m->errors_json);
+
+    sg_argv_adds(a, "XADD");
+    sg_argv_adds(a, SG_KEY_REJECTED);
+    sg_argv_adds(a, "*");
+    sg_argv_adds(a, "msg");
+    sg_argv_adds(a, m->id);
+    sg_argv_adds(a, "code");
+    sg_argv_adds(a, code);
+    sg_argv_adds(a, "received");
+    sg_argv_addll(a, m->received_ms);
+    sg_argv_emit(a, out, n);
+    free(code);
+}
+
+/* A guarded message: the accepted commands, then those of its duplicate
+ * rejection, as one script call (ingest_guard.c). */
+static struct sg_ingest_item *
+sg_ingest_item_guarded(const struct sg_ingest_msg *m, const char *key)
+{
+    struct sg_ingest_item *it = sg_xcalloc(1, sizeof(*it));
+    struct sg_ingest_msg dup = *m;
+    struct sg_argv a;
+    int unused = 0;
+
+    memset(&a, 0, sizeof(a));
+    a.collect = sg_guard_new();
+    sg_ingest_emit_hash(&a, NULL, &unused, m, key);
+    sg_ingest_emit_docs(&a, NULL, &unused, m);
+    sg_guard_split(a.collect);
+    dup.accepted = 0;
+    dup.errors_json = m->guard->errors_json;
+    dup.ack = m->guard->ack;
+    dup.ack_len = m->guard->ack_len;
+    sg_ingest_emit_hash(&a, NULL, &unused, &dup, key);
+    sg_ingest_emit_rejected(&a, NULL, &unused, &dup);
+
+    it->cmds = sg_guard_format(a.collect, m->guard, m->id, &it->cmds_len);
+    it->n_replies = 1;
+    it->guard = m->guard;
+    it->id = sg_xstrdup(m->id);
+    sg_guard_free(a.collect);
+    sg_argv_free(&a);
+    return it;
+}
+
 /* Build the item for msg: MULTI, HSET, XADD..., EXEC. */
 static struct sg_ingest_item *
 sg_ingest_item_new(const struct sg_ingest_msg *m)
 {
-    struct sg_ingest_item *it = sg_xcalloc(1, sizeof(*it));
+    struct sg_ingest_item *it;
     struct sg_argv a;
     struct sg_buf out;
-    char *key, *code;
+    char *key;
 
+    key = sg_xasprintf("%s%s", SG_KEY_MSG, m->id);
+    if (m->accepted && m->guard != NULL) {
+        it = sg_ingest_item_guarded(m, key);
+        free(key);
+        return it;
+    }
+    it = sg_xcalloc(1, sizeof(*it));
     memset(&a, 0, sizeof(a));
     sg_buf_init(&out);
-    key = sg_xasprintf("%s%s", SG_KEY_MSG, m->id);
 
     sg_argv_adds(&a, "MULTI");
     sg_argv_emit(&a, &out, &it->n_replies);
@@ -257,18 +327,7 @@ sg_ingest_item_new(const struct sg_ingest_msg *m)
     if (m->accepted) {
         sg_ingest_emit_docs(&a, &out, &it->n_replies, m);
     } else {
-        code = sg_ingest_first_code(m->errors_json);
-        sg_argv_adds(&a, "XADD");
-        sg_argv_adds(&a, SG_KEY_REJECTED);
-        sg_argv_adds(&a, "*");
-        sg_argv_adds(&a, "msg");
-        sg_argv_adds(&a, m->id);
-        sg_argv_adds(&a, "code");
-        sg_argv_adds(&a, code);
-        sg_argv_adds(&a, "received");
-        sg_argv_addll(&a, m->received_ms);
-        sg_argv_emit(&a, &out, &it->n_replies);
-        free(code);
+        sg_ingest_emit_rejected(&a, &out, &it->n_replies, m);
     }
     sg_argv_adds(&a, "EXEC");
     sg_argv_emit(&a, &out, &it->n_replies);
@@ -366,6 +425,11 @@ sg_ingest_read_item(redisContext *c, struct sg_ingest_item *it)
         }
         if (i == it->n_replies - 1) {
             stored = sg_ingest_exec_ok(r, why, sizeof(why));
+            if (stored && it->guard != NULL &&
+                sg_guard_reply(r, it->guard) != 0) {
+                snprintf(why, sizeof(why), "odd reply from the guard");
+                stored = 0;
+            }
             if (!stored) {
                 sg_log(SG_LOG_ERROR, "ingest", it->id, "Redis did not "
                        "store the message: %s", why);

@@ -25,6 +25,24 @@ struct sg_ingest_doc {
     size_t xml_len;
 };
 
+/*
+ * An accepted interchange that must not be accepted twice: stored only
+ * if key is free, else stored as rejected (ingest_guard.c).  Unlike the
+ * rest of the message it is borrowed until done() is called, since the
+ * writer fills in first.
+ */
+#define SG_INGEST_FIRST "@FIRST@"
+
+struct sg_ingest_guard {
+    const char *key;            /* marker key, set to the message id */
+    long ttl;                   /* seconds the marker lives */
+    const char *errors_json;    /* stored if a duplicate; SG_INGEST_FIRST
+                                   in it becomes the first message id */
+    const char *ack;            /* stored instead of msg->ack then */
+    size_t ack_len;
+    char first[64];             /* out: "" or the first message's id */
+};
+
 /* A message ready to be stored.  Everything is borrowed until submit
  * returns: the writer copies what it needs. */
 struct sg_ingest_msg {
@@ -40,6 +58,10 @@ struct sg_ingest_msg {
     const char *receipt_json;   /* accepted: the receipt sent back */
     size_t n_docs;
     const struct sg_ingest_doc *docs;
+    const char *ack;            /* acknowledgement sent back, or NULL */
+    size_t ack_len;
+    const char *ack_type;       /* its media type */
+    struct sg_ingest_guard *guard;  /* accepted only: may be NULL */
 };
 
 /*

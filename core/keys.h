@@ -85,6 +85,26 @@
  *                          shipment_delayed, shipment_exception,
  *                          goods_damaged, delivery_late, delivered,
  *                          order_unknown, sla_breach (node delivery)
+ * Acknowledgements and duplicates (ack*.c, ingest_guard.c):
+ *   sg:msg:<id>            also ack (the TA1/997/999/CONTRL text sent
+ *                          back) and ack_type (its media type)
+ *   sg:ackctl:<partner>    counter: last control number of an ack sent
+ *                          to partner ("QUAL:ID" of the inbound sender)
+ *   sg:ich:<sender>|<receiver>|<control>  string: id of the message
+ *                          that was accepted with this interchange
+ *                          ("QUAL:ID" parties); expires after
+ *                          queue.duplicate_window.  Set only together
+ *                          with that message (one script)
+ *   sg:sent:<partner>:<group control>  hash of what we sent to partner
+ *                          under that group (X12 GS06) or interchange
+ *                          (EDIFACT 0020) control number, written by the
+ *                          sender: type (required: "850"), at, sets ...
+ *                          Once the partner acknowledged it (rules_ack.c):
+ *                          ack (A, E, P, R), ack_sets (JSON [{type,
+ *                          control, status, codes}]), ack_msg, ack_at,
+ *                          matched ("1" when type was there, else "0")
+ *   sg:events              subject "ack", type ack_received or
+ *                          ack_unmatched, detail {key, status, msg, sets}
  */
 #ifndef SG_KEYS_H
 #define SG_KEYS_H
@@ -103,5 +123,8 @@
 #define SG_KEY_SHIPMENT     "sg:shipment:"
 #define SG_KEY_SHIPMENT_DEADLINES "sg:shipment_deadlines"
 #define SG_KEY_CARRIER      "sg:carrier:"
+#define SG_KEY_ACKCTL       "sg:ackctl:"
+#define SG_KEY_ICH          "sg:ich:"
+#define SG_KEY_SENT         "sg:sent:"
 
 #endif /* SG_KEYS_H */

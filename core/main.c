@@ -194,6 +194,7 @@ sg_daemon_start(struct sg_daemon *d)
     d->gw.schemas = d->schemas;
     d->gw.ingest = d->ingest;
     d->gw.redis_address = d->redis_address;
+    d->gw.acks = sg_ack_counter_new(d->redis_address);
     d->http = sg_http_start(d->cfg, &d->gw, d->api);
     if (d->http == NULL) {
         return -1;
@@ -225,6 +226,7 @@ sg_daemon_stop(struct sg_daemon *d)
     sg_ingest_stop(d->ingest);
     sg_workers_stop(d->workers);
     sg_api_free(d->api);
+    sg_ack_counter_free(d->gw.acks);
     sg_rules_free(d->rules);
     sg_redis_child_stop(&d->redis);
     sg_plugins_free(d->plugins);

@@ -51,8 +51,10 @@ flow_write_conf(void)
         "schema_dir = \"%s\"\n"
         "http {\n port = 0\n body_limit = 65536\n timeout = 10\n}\n"
         "redis {\n address = \"%s\"\n}\n"
+        /* The samples reuse their interchange control numbers; the
+         * duplicate guard has its own tests (test_gateway). */
         "queue {\n workers = 2\n reclaim_idle = \"1s\"\n"
-        " max_attempts = 3\n}\n"
+        " max_attempts = 3\n duplicate_window = \"0s\"\n}\n"
         "delivery {\n processing_limit = \"2h\"\n dispatch_limit = \"4h\"\n"
         " sweep_interval = \"1s\"\n delivery_limit = \"48h\"\n}\n"
         "approval \"default\" {\n manager_above = 10000\n"
@@ -420,9 +422,14 @@ test_plugin_choice(void)
     status = flow_http("/v1/messages", "application/EDI-X12",
                        (const char *)data, len, &r);
     free(data);
-    CU_ASSERT_EQUAL(status, 415);
+    /* EDI, but a set nobody reads: 422 at its ST01, not 415. */
+    CU_ASSERT_EQUAL(status, 422);
     e = json_array_get(json_object_get(r, "errors"), 0);
-    CU_ASSERT_STRING_EQUAL(js(e, "code"), "message.unsupported_type");
+    CU_ASSERT_STRING_EQUAL(js(e, "code"), "edi.unsupported_set");
+    CU_ASSERT_STRING_EQUAL(js(e, "tag"), "ST");
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "segment")), 3);
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "element")), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(js(e, "message"), "\"856\""));
     json_decref(r);
 
     /* The corpus IFTSTA goes to the carrier plugin, which reports its

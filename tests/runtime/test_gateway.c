@@ -8,6 +8,7 @@
  * processed exactly once across a SIGKILL of the daemon, deadlines
  * breached by the sweep, and a clean exit on SIGTERM.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "ack_sent.h"
 #include "testlib.h"
 #include "util.h"
 
@@ -27,6 +29,7 @@ static char *tmp;
 static char *conf;
 static pid_t daemon_pid;
 static int port;
+static const char *rt_accept;   /* Accept header of the next requests */
 
 /* --- the daemon ------------------------------------------------------ */
 
@@ -173,6 +176,10 @@ sg_rt_http(const char *path, const char *ctype, const void *body,
         snprintf(ct, sizeof(ct), "Content-Type: %s", ctype);
         hdrs = curl_slist_append(hdrs, ct);
         hdrs = curl_slist_append(hdrs, "Expect:");
+        if (rt_accept != NULL) {
+            snprintf(ct, sizeof(ct), "Accept: %s", rt_accept);
+            hdrs = curl_slist_append(hdrs, ct);
+        }
         curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)len);
@@ -545,6 +552,8 @@ test_bad_requests(void)
     sg_buf_free(&r.body);
 }
 
+static char *sg_rt_make_850(int n);
+
 static void
 test_redis_down_then_back(void)
 {
@@ -571,10 +580,15 @@ test_redis_down_then_back(void)
                                                "redis-server", redis.dir,
                                                "always", err,
                                                sizeof(err)), 0);
+    /* A new interchange each time: a resend of one already accepted
+     * would rightly get 409. */
     for (i = 0; i < 100; i++) {
-        j = sg_rt_post_file("tests/data/runtime/850-auto.edi",
-                            "application/EDI-X12", &status);
-        json_decref(j);
+        char *body = sg_rt_make_850(900 + i);
+
+        status = sg_rt_http("/v1/messages", "application/EDI-X12", body,
+                            strlen(body), &r);
+        sg_buf_free(&r.body);
+        free(body);
         if (status == 202) {
             break;
         }
@@ -731,6 +745,409 @@ test_check_config(void)
     free(bad);
 }
 
+/* --- acknowledgements and duplicates -------------------------------- */
+
+/* An 850 of order PO-<tag>-<n> in interchange n. */
+static char *
+sg_rt_make_850_tagged(const char *tag, int n)
+{
+    char *plain = sg_rt_make_850(n), *at, *body;
+
+    /* sg_rt_make_850 names its orders PO-CRASH-<n>. */
+    at = strstr(plain, "PO-CRASH-");
+    body = sg_xasprintf("%.*sPO-%s-%s", (int)(at - plain), plain, tag,
+                        at + strlen("PO-CRASH-"));
+    free(plain);
+    return body;
+}
+
+/* ISA13 of an X12 ack, or -1. */
+static long
+sg_rt_isa13(const char *ack)
+{
+    const char *p = ack;
+    int i;
+
+    for (i = 0; i < 13 && p != NULL; i++) {
+        p = strchr(p, '*');
+        p = p != NULL ? p + 1 : NULL;
+    }
+    return p != NULL ? strtol(p, NULL, 10) : -1;
+}
+
+static void
+sg_rt_ensure_daemon(void)
+{
+    if (daemon_pid == 0) {
+        sg_rt_start(conf);
+    }
+}
+
+/* Accept: application/EDI-X12 gets the 997 as the body, with the same
+ * status, for an accepted and a rejected interchange; GET .../ack gives
+ * it again.  (Without Accept the JSON stays: the other tests read it.) */
+static void
+test_ack_accept_and_get(void)
+{
+    char *body = sg_rt_make_850_tagged("ACK", 5001), path[256];
+    struct sg_rt_reply r, g;
+    long ctl;
+
+    sg_rt_ensure_daemon();
+    rt_accept = "application/EDI-X12";
+    CU_ASSERT_EQUAL(sg_rt_http("/v1/messages", "application/EDI-X12", body,
+                               strlen(body), &r), 202);
+    rt_accept = NULL;
+    sg_buf_add(&r.body, "", 1);
+    CU_ASSERT_NSTRING_EQUAL(r.body.data, "ISA*00*", 7);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.body.data, "*ZZ*SUPPLYGATE     *ZZ*"
+                                  "ACMEPARTS      *"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.body.data, "~AK1*PO*5001~AK2*850*"
+                                  "0001~AK5*A~AK9*A*1*1*1~"));
+    ctl = sg_rt_isa13(r.body.data);
+    CU_ASSERT(ctl > 0);
+
+    /* The message id, from the duplicate marker that names it. */
+    {
+        redisContext *c = sg_test_redis_connect(&redis);
+        redisReply *k = redisCommand(c, "GET sg:ich:ZZ:ACMEPARTS|"
+                                     "ZZ:SUPPLYGATE|000005001");
+
+        CU_ASSERT_FATAL(k != NULL && k->type == REDIS_REPLY_STRING);
+        snprintf(path, sizeof(path), "/v1/messages/%s/ack", k->str);
+        freeReplyObject(k);
+        redisFree(c);
+    }
+    CU_ASSERT_EQUAL(sg_rt_http(path, NULL, NULL, 0, &g), 200);
+    CU_ASSERT_EQUAL(g.body.len, r.body.len - 1);
+    CU_ASSERT(g.body.len > 0 &&
+              memcmp(g.body.data, r.body.data, g.body.len) == 0);
+    sg_buf_free(&g.body);
+    sg_buf_free(&r.body);
+    free(body);
+    CU_ASSERT_EQUAL(sg_rt_http("/v1/messages/nope/ack", NULL, NULL, 0, &g),
+                    404);
+    sg_buf_free(&g.body);
+
+    /* A broken one: the 997 rejects with the SE count code, 422. */
+    rt_accept = "application/EDI-X12";
+    {
+        char *bad = sg_rt_make_850_tagged("ACKBAD", 5002);
+
+        *strstr(bad, "SE*6*") = '\0';
+        body = sg_xasprintf("%sSE*9*0001~\nGE*1*5002~\nIEA*1*000005002~\n",
+                            bad);
+        free(bad);
+    }
+    CU_ASSERT_EQUAL(sg_rt_http("/v1/messages", "application/EDI-X12", body,
+                               strlen(body), &r), 422);
+    rt_accept = NULL;
+    sg_buf_add(&r.body, "", 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.body.data, "~AK5*R*4~AK9*R*1*1*0~"));
+    sg_buf_free(&r.body);
+    free(body);
+}
+
+/* Stream entries of the order stream that carry this order number. */
+static long
+sg_rt_count_entries(const char *number)
+{
+    redisContext *c = sg_test_redis_connect(&redis);
+    redisReply *rep = redisCommand(c, "XRANGE sg:stream:order - +");
+    long n = 0;
+    size_t i, k;
+
+    for (i = 0; rep != NULL && i < rep->elements; i++) {
+        redisReply *f = rep->element[i]->element[1];
+
+        for (k = 0; k + 1 < f->elements; k += 2) {
+            if (strcmp(f->element[k]->str, "key") == 0 &&
+                strcmp(f->element[k + 1]->str, number) == 0) {
+                n++;
+            }
+        }
+    }
+    freeReplyObject(rep);
+    redisFree(c);
+    return n;
+}
+
+/* The same interchange twice: 409 naming the first message, kept as a
+ * rejection, and one order only; its ack is TA1 025. */
+static void
+test_duplicate_409_one_order(void)
+{
+    char *body = sg_rt_make_850_tagged("DUP", 5101), path[256];
+    struct sg_rt_reply r;
+    json_t *first, *second, *err, *order;
+    const char *first_id;
+
+    sg_rt_ensure_daemon();
+    CU_ASSERT_EQUAL(sg_rt_http("/v1/messages", "application/EDI-X12", body,
+                               strlen(body), &r), 202);
+    first = sg_rt_json(&r);
+    first_id = sg_js(first, "message");
+    CU_ASSERT_EQUAL(sg_rt_http("/v1/messages", "application/EDI-X12", body,
+                               strlen(body), &r), 409);
+    second = sg_rt_json(&r);
+    err = json_array_get(json_object_get(second, "errors"), 0);
+    CU_ASSERT_STRING_EQUAL(sg_js(err, "code"), "interchange.duplicate");
+    CU_ASSERT_STRING_EQUAL(sg_js(err, "first"), first_id);
+    CU_ASSERT_PTR_NOT_NULL(strstr(sg_js(err, "message"), first_id));
+
+    /* Kept like any rejection, with the TA1 025 as its ack. */
+    snprintf(path, sizeof(path), "/v1/messages/%s",
+             sg_js(second, "message"));
+    CU_ASSERT_EQUAL(sg_rt_http(path, NULL, NULL, 0, &r), 200);
+    {
+        json_t *m = sg_rt_json(&r);
+
+        CU_ASSERT_STRING_EQUAL(sg_js(m, "status"), "rejected");
+        json_decref(m);
+    }
+    snprintf(path, sizeof(path), "/v1/messages/%s/ack",
+             sg_js(second, "message"));
+    CU_ASSERT_EQUAL(sg_rt_http(path, NULL, NULL, 0, &r), 200);
+    sg_buf_add(&r.body, "", 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.body.data, "~TA1*000005101*261204*"
+                                  "1200*R*025~IEA*0*"));
+    sg_buf_free(&r.body);
+
+    /* Asked for EDI, the 409 carries the TA1 025 itself. */
+    rt_accept = "application/EDI-X12";
+    CU_ASSERT_EQUAL(sg_rt_http("/v1/messages", "application/EDI-X12", body,
+                               strlen(body), &r), 409);
+    rt_accept = NULL;
+    sg_buf_add(&r.body, "", 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.body.data, "~TA1*000005101*261204*"
+                                  "1200*R*025~IEA*0*"));
+    sg_buf_free(&r.body);
+
+    order = sg_rt_wait_order("PO-DUP-5101", 10);
+    CU_ASSERT_PTR_NOT_NULL(order);
+    CU_ASSERT_EQUAL(sg_rt_count_entries("PO-DUP-5101"), 1);
+    json_decref(order);
+    json_decref(first);
+    json_decref(second);
+    free(body);
+}
+
+/* A rejected interchange does not reserve its control number: the
+ * corrected resend under the same ISA13 is accepted, a third post of it
+ * is the duplicate. */
+static void
+test_rejected_reserves_nothing(void)
+{
+    char *good = sg_rt_make_850_tagged("FIX", 5401), *bad, *at;
+    struct sg_rt_reply r;
+
+    sg_rt_ensure_daemon();
+    bad = sg_xstrdup(good);
+    at = strstr(bad, "SE*6*");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+    at[3] = '9';
+    CU_ASSERT_EQUAL(sg_rt_http("/v1/messages", "application/EDI-X12", bad,
+                               strlen(bad), &r), 422);
+    sg_buf_free(&r.body);
+    CU_ASSERT_EQUAL(sg_rt_http("/v1/messages", "application/EDI-X12", good,
+                               strlen(good), &r), 202);
+    sg_buf_free(&r.body);
+    CU_ASSERT_EQUAL(sg_rt_http("/v1/messages", "application/EDI-X12", good,
+                               strlen(good), &r), 409);
+    sg_buf_free(&r.body);
+    free(bad);
+    free(good);
+}
+
+struct sg_rt_racer {
+    const char *body;
+    long status;
+};
+
+static void *
+sg_rt_race(void *arg)
+{
+    struct sg_rt_racer *x = arg;
+    struct sg_rt_reply r;
+
+    x->status = sg_rt_http("/v1/messages", "application/EDI-X12", x->body,
+                           strlen(x->body), &r);
+    sg_buf_free(&r.body);
+    return NULL;
+}
+
+/* Two posts of the same interchange at once, ten times: exactly one
+ * 202 and one 409 each time, and one stream entry. */
+static void
+test_duplicate_race(void)
+{
+    int round, ok = 0, dup = 0;
+
+    sg_rt_ensure_daemon();
+    for (round = 0; round < 10; round++) {
+        char *body = sg_rt_make_850_tagged("RACE", 5200 + round);
+        struct sg_rt_racer a = {body, 0}, b = {body, 0};
+        pthread_t ta, tb;
+        char number[32];
+
+        pthread_create(&ta, NULL, sg_rt_race, &a);
+        pthread_create(&tb, NULL, sg_rt_race, &b);
+        pthread_join(ta, NULL);
+        pthread_join(tb, NULL);
+        ok += (a.status == 202) + (b.status == 202);
+        dup += (a.status == 409) + (b.status == 409);
+        snprintf(number, sizeof(number), "PO-RACE-%d", 5200 + round);
+        CU_ASSERT_EQUAL(sg_rt_count_entries(number), 1);
+        free(body);
+    }
+    CU_ASSERT_EQUAL(ok, 10);
+    CU_ASSERT_EQUAL(dup, 10);
+}
+
+/* Control numbers of our acks keep increasing across a restart. */
+static void
+test_ack_control_survives_restart(void)
+{
+    struct sg_rt_reply r;
+    long before, after;
+    char *body;
+
+    sg_rt_ensure_daemon();
+    rt_accept = "application/EDI-X12";
+    body = sg_rt_make_850_tagged("CTL", 5301);
+    sg_rt_http("/v1/messages", "application/EDI-X12", body, strlen(body),
+               &r);
+    sg_buf_add(&r.body, "", 1);
+    before = sg_rt_isa13(r.body.data);
+    sg_buf_free(&r.body);
+    free(body);
+
+    CU_ASSERT_EQUAL(sg_rt_stop(SIGTERM), 0);
+    sg_rt_start(conf);
+
+    body = sg_rt_make_850_tagged("CTL", 5302);
+    sg_rt_http("/v1/messages", "application/EDI-X12", body, strlen(body),
+               &r);
+    sg_buf_add(&r.body, "", 1);
+    after = sg_rt_isa13(r.body.data);
+    sg_buf_free(&r.body);
+    free(body);
+    rt_accept = NULL;
+    /* Numbers come in reserved blocks: the restart skips the rest of
+     * the block, and the next one is higher still. */
+    CU_ASSERT(before > 0);
+    CU_ASSERT(after > before);
+}
+
+/* GET /v1/acks/<key> until it shows an ack (the workers are async). */
+static json_t *
+sg_rt_wait_ack(const char *key, int seconds)
+{
+    struct sg_rt_reply r;
+    char path[256];
+    json_t *j;
+    int i;
+
+    snprintf(path, sizeof(path), "/v1/acks/%s", key);
+    for (i = 0; i < seconds * 20; i++) {
+        if (sg_rt_http(path, NULL, NULL, 0, &r) == 200) {
+            j = sg_rt_json(&r);
+            if (json_object_get(j, "ack") != NULL) {
+                return j;
+            }
+            json_decref(j);
+        } else {
+            sg_buf_free(&r.body);
+        }
+        usleep(50 * 1000);
+    }
+    return NULL;
+}
+
+/* 1 when sg:events holds an event of this type whose detail names
+ * key. */
+static int
+sg_rt_event_for(const char *type, const char *key)
+{
+    redisContext *c = sg_test_redis_connect(&redis);
+    redisReply *rep = redisCommand(c, "XRANGE sg:events - +");
+    int found = 0;
+    size_t i, k;
+
+    for (i = 0; rep != NULL && i < rep->elements && !found; i++) {
+        redisReply *f = rep->element[i]->element[1];
+        int is_type = 0, is_key = 0;
+
+        for (k = 0; k + 1 < f->elements; k += 2) {
+            if (strcmp(f->element[k]->str, "type") == 0) {
+                is_type = strcmp(f->element[k + 1]->str, type) == 0;
+            } else if (strcmp(f->element[k]->str, "detail") == 0) {
+                is_key = strstr(f->element[k + 1]->str, key) != NULL;
+            }
+        }
+        found = is_type && is_key;
+    }
+    freeReplyObject(rep);
+    redisFree(c);
+    return found;
+}
+
+/* A partner's 997 for a group we recorded as sent: matched, its result
+ * visible and an ack_received event; a 999 for a group we never sent:
+ * ack_unmatched.  Neither gets an ack of its own. */
+static void
+test_inbound_acks_matched(void)
+{
+    redisContext *c = sg_test_redis_connect(&redis);
+    json_t *j, *ack, *set;
+    char path[256];
+    long status;
+
+    sg_rt_ensure_daemon();
+    CU_ASSERT_EQUAL(sg_ack_sent_record(c, "ZZ:ReceiverID", "000001", "837",
+                                       "[\"0021\"]", 1796380200000LL), 0);
+    redisFree(c);
+
+    j = sg_rt_post_file("tests/data/corpus/x12/997-staedi-simple.edi",
+                        "application/EDI-X12", &status);
+    CU_ASSERT_EQUAL(status, 202);
+    CU_ASSERT_STRING_EQUAL(sg_js(j, "plugin"), "core-ack");
+    snprintf(path, sizeof(path), "/v1/messages/%s/ack", sg_js(j, "message"));
+    json_decref(j);
+    {
+        struct sg_rt_reply r;
+
+        CU_ASSERT_EQUAL(sg_rt_http(path, NULL, NULL, 0, &r), 404);
+        sg_buf_free(&r.body);
+    }
+
+    ack = sg_rt_wait_ack("ZZ:ReceiverID:000001", 10);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ack);
+    CU_ASSERT_STRING_EQUAL(sg_js(ack, "type"), "837");
+    CU_ASSERT_STRING_EQUAL(sg_js(ack, "sets"), "[\"0021\"]");
+    CU_ASSERT_STRING_EQUAL(sg_js(ack, "ack"), "R");
+    CU_ASSERT_STRING_EQUAL(sg_js(ack, "matched"), "1");
+    set = json_array_get(json_object_get(ack, "ack_sets"), 0);
+    CU_ASSERT_STRING_EQUAL(sg_js(set, "control"), "0021");
+    CU_ASSERT_STRING_EQUAL(sg_js(set, "status"), "R");
+    CU_ASSERT_STRING_EQUAL(sg_js(set, "codes"), "5");
+    CU_ASSERT_TRUE(sg_rt_event_for("ack_received",
+                                   "ZZ:ReceiverID:000001"));
+    json_decref(ack);
+
+    j = sg_rt_post_file("tests/data/corpus/x12/"
+                        "999-pyx12-bang-repetition-separator.edi",
+                        "application/EDI-X12", &status);
+    CU_ASSERT_EQUAL(status, 202);
+    json_decref(j);
+    ack = sg_rt_wait_ack("ZZ:MB888880:146", 10);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ack);
+    CU_ASSERT_STRING_EQUAL(sg_js(ack, "ack"), "A");
+    CU_ASSERT_STRING_EQUAL(sg_js(ack, "matched"), "0");
+    CU_ASSERT_TRUE(sg_rt_event_for("ack_unmatched", "ZZ:MB888880:146"));
+    json_decref(ack);
+}
+
 int
 main(void)
 {
@@ -766,6 +1183,18 @@ main(void)
     CU_add_test(s, "the sweep breaches a missed deadline; SIGTERM exits 0",
                 test_sla_breach_and_sigterm);
     CU_add_test(s, "--check-config", test_check_config);
+    CU_add_test(s, "ack: Accept header and GET .../ack",
+                test_ack_accept_and_get);
+    CU_add_test(s, "duplicate: 409, first id, one order",
+                test_duplicate_409_one_order);
+    CU_add_test(s, "a rejected interchange reserves nothing",
+                test_rejected_reserves_nothing);
+    CU_add_test(s, "duplicate race: exactly one 202",
+                test_duplicate_race);
+    CU_add_test(s, "ack control numbers survive a restart",
+                test_ack_control_survives_restart);
+    CU_add_test(s, "inbound 997/999: matched to what we sent",
+                test_inbound_acks_matched);
     rc = sg_test_run();
 
     if (daemon_pid > 0) {

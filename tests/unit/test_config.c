@@ -378,6 +378,42 @@ test_carriers(void)
     sg_errors_free(&errs);
 }
 
+/* queue.duplicate_window: 30 days unless set, "0s" turns the check
+ * off, a wrong value is refused at its line. */
+static void
+test_duplicate_window(void)
+{
+    struct sg_errors errs;
+    struct sg_config *c;
+
+    c = sg_load_text("queue {\n  workers = 1\n}\n", sg_no_options, &errs);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_EQUAL(c->duplicate_window, 30L * 86400);
+    sg_config_free(c);
+    sg_errors_free(&errs);
+
+    c = sg_load_text("queue {\n  duplicate_window = \"7d\"\n}\n",
+                     sg_no_options, &errs);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_EQUAL(c->duplicate_window, 7L * 86400);
+    sg_config_free(c);
+    sg_errors_free(&errs);
+
+    c = sg_load_text("queue {\n  duplicate_window = \"0s\"\n}\n",
+                     sg_no_options, &errs);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_EQUAL(c->duplicate_window, 0);
+    sg_config_free(c);
+    sg_errors_free(&errs);
+
+    c = sg_load_text("queue {\n  duplicate_window = \"soon\"\n}\n",
+                     sg_no_options, &errs);
+    CU_ASSERT_PTR_NULL(c);
+    CU_ASSERT_TRUE(sg_errors_mention(&errs, "t.conf:2"));
+    sg_config_free(c);
+    sg_errors_free(&errs);
+}
+
 int
 main(void)
 {
@@ -400,6 +436,7 @@ main(void)
                 test_shared_option_names);
     CU_add_test(s, "durations and dates", test_durations_and_dates);
     CU_add_test(s, "carrier registry and delivery limit", test_carriers);
+    CU_add_test(s, "queue duplicate_window", test_duplicate_window);
     rc = sg_test_run();
     sg_test_rmdir(tmp);
     free(tmp);
