@@ -370,6 +370,36 @@ sg_config_date(cfg_t *sec, const char *name)
 
 /* --- first pass: which plugins --------------------------------------- */
 
+/*
+ * Every plugin section accepts the union of all plugins' options, so an
+ * option two plugins both declare (max_documents) is listed once.  1
+ * when o is already in all; a different type is an error.
+ */
+static int
+sg_config_plugin_opt_seen(const cfg_opt_t *all, size_t used,
+                          const struct sg_option *o,
+                          const struct sg_plugin_conf *p, const char *file,
+                          struct sg_errors *errs)
+{
+    cfg_type_t want = o->type == SG_OPT_STRING ? CFGT_STR
+                      : o->type == SG_OPT_INT ? CFGT_INT : CFGT_BOOL;
+    size_t i;
+
+    for (i = 0; i < used; i++) {
+        if (all[i].name == NULL || strcmp(all[i].name, o->name) != 0) {
+            continue;
+        }
+        if (all[i].type != want) {
+            sg_errors_addf(errs, "config", "%s:%d: plugin \"%s\" option "
+                           "%s has another type than the same option of "
+                           "a plugin loaded before it", file, p->line,
+                           p->name, o->name);
+        }
+        return 1;
+    }
+    return 0;
+}
+
 static int
 sg_config_first_pass(struct sg_config *c, const char *file,
                      sg_config_options_fn options_fn, void *arg,
@@ -411,6 +441,8 @@ sg_config_first_pass(struct sg_config *c, const char *file,
         o = options_fn(arg, p->name, p->path, sec->line, errs);
         p->options = o;
         for (; o != NULL && o->type != SG_OPT_END; o++) {
+            int dup = sg_config_plugin_opt_seen(all, used, o, p, file,
+                                                errs);
             cfg_opt_t one[] = {
                 CFG_STR((char *)o->name, (char *)o->default_string,
                         CFGF_NONE),
@@ -418,6 +450,9 @@ sg_config_first_pass(struct sg_config *c, const char *file,
                 CFG_BOOL((char *)o->name,
                          o->default_int ? cfg_true : cfg_false, CFGF_NONE),
             };
+            if (dup) {
+                continue;
+            }
             all = sg_xrealloc(all, (used + 2) * sizeof(*all));
             all[used++] = one[o->type == SG_OPT_STRING ? 0
                               : o->type == SG_OPT_INT ? 1 : 2];
