@@ -36,6 +36,8 @@
  * XXX: a lot id is global (sg:lot:<lot>); two suppliers using the same
  * lot number for different items share one record, the later receipt's
  * item and supplier win.
+ * XXX: picking (sg_stock_pick_json) has no HTTP route: area routes take
+ * an id and no query string, so warehouse and quantity cannot be passed.
  */
 #include <ctype.h>
 #include <stdarg.h>

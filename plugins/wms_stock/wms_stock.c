@@ -10,6 +10,10 @@
  * <receipt> (map_xml.c).  The daemon chose this plugin by content type
  * or by sniffing; the sniff looks past the envelope at the set type, so
  * that with supplier_edi loaded too an 846 comes here and an 850 there.
+ *
+ * XXX: goods receipts come as canonical XML only; X12 861 and EDIFACT
+ * RECADV are refused as unsupported sets, so a warehouse sending them
+ * must convert first.
  */
 #include <ctype.h>
 #include <stdio.h>
