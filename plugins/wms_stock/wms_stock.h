@@ -121,6 +121,13 @@ int ws_map_edifact_invrpt(struct ws_run *run,
                           const struct sg_edi_transaction *tx,
                           struct ws_stock *s);
 
+/* map_edifact_recadv.c: one RECADV message into a canonical <receipt>,
+ * handed to the sink; env carries the envelope (sender, interchange).
+ * 0, or -1 when decoding must stop. */
+int ws_map_edifact_recadv(struct ws_run *run,
+                          const struct sg_edi_transaction *tx,
+                          const struct ws_stock *env);
+
 /* map_csv_stock.c: a whole CSV body, one document per warehouse.
  * Returns 0, or -1 when the body is not usable (reported). */
 int ws_csv_decode(struct ws_run *run);

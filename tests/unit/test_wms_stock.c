@@ -236,6 +236,8 @@ test_choose_plugin(void)
          "application/EDIFACT", "wms_stock"},
         {"examples/02-edifact-orders-corpus-eancom.edi",
          "application/EDIFACT", "supplier_edi"},
+        {"tests/data/corpus/edifact/RECADV-smooks-d01b-utf8-under-unoa.edi",
+         "application/EDIFACT", "wms_stock"},
         {"tests/data/wms/stock-quoted.csv", "text/csv", "wms_stock"},
         {"tests/data/wms/stock-quoted.csv", NULL, "wms_stock"},
         {"tests/data/wms/receipt.xml", "application/xml", "wms_stock"},
@@ -397,6 +399,80 @@ test_invrpt_errors(void)
     CU_ASSERT_STRING_EQUAL(t.diags[2].code, "wms_stock.missing_quantity");
     CU_ASSERT_EQUAL(t.diags[2].segment, 5);
     CU_ASSERT_STRING_EQUAL(t.diags[3].code, "wms_stock.missing_warehouse");
+    t_free(&t);
+}
+
+/* --- EDIFACT RECADV --------------------------------------------------- */
+
+static void
+test_recadv_corpus(void)
+{
+    struct t_sink t;
+
+    /* A real RECADV (tests/data/corpus/PROVENANCE.md): UNOA declared,
+     * UTF-8 names sent; the repertoire is not held against it. */
+    t_decode_file(&t, "tests/data/corpus/edifact/"
+                  "RECADV-smooks-d01b-utf8-under-unoa.edi",
+                  "application/EDIFACT");
+    CU_ASSERT_EQUAL(t.n_diags, 0);
+    CU_ASSERT_EQUAL_FATAL(t.n_docs, 1);
+    CU_ASSERT_STRING_EQUAL(t.docs[0].type, "receipt");
+    CU_ASSERT_STRING_EQUAL(t.docs[0].key, "20220808112809950");
+    CU_ASSERT_STRING_EQUAL(t.docs[0].partner, "14:512X20101054836182");
+    CU_ASSERT_TRUE(t_has(&t.docs[0], "<receiptDate>2022-08-23"
+                         "</receiptDate>"));
+    CU_ASSERT_TRUE(t_has(&t.docs[0], "<warehouse>GCCN33</warehouse>"));
+    /* No RFF+ON in the header: the line's RFF+VN names the order. */
+    CU_ASSERT_TRUE(t_has(&t.docs[0], "<orderRef>5502284066</orderRef>"));
+    CU_ASSERT_TRUE(t_has(&t.docs[0], "<supplier id=\"FR21\" "
+                         "qualifier=\"91\"/>"));
+    CU_ASSERT_TRUE(t_has(&t.docs[0], "<line number=\"900001\">\n"
+                         "      <item>1000629</item>\n"
+                         "      <lot>U23362</lot>\n"
+                         "      <expiry>2024-10-31</expiry>\n"
+                         "      <received unit=\"PCE\">200</received>\n"
+                         "      <accepted>200</accepted>"));
+    t_valid(&t);
+    t_free(&t);
+}
+
+static void
+test_recadv_rejected_and_missing_lot(void)
+{
+    static const char body[] =
+        "UNB+UNOA:3+WMS:ZZ+SG:ZZ+261204:0800+204'"
+        "UNH+1+RECADV:D:01B:UN'BGM+632+GR-9+9'DTM+50:20261204:102'"
+        "RFF+ON:RP000000007'RFF+AAK:ASN-3'NAD+SU+ACME::92'NAD+DP+WH-1::92'"
+        "LIN+1++SKU-A:IN'QTY+48:10:EA'QTY+194:8:EA'QTY+195:2:EA'"
+        "RFF+BT:LOT-9'DTM+36:20270101:102'"
+        "LIN+2++SKU-B:IN'QTY+48:1:EA'"
+        "UNT+16+1'UNZ+1+204'";
+    struct t_sink t;
+
+    t_decode(&t, body, strlen(body), NULL);
+    CU_ASSERT_EQUAL(t.n_docs, 0);
+    CU_ASSERT_EQUAL_FATAL(t.n_diags, 1);
+    CU_ASSERT_STRING_EQUAL(t.diags[0].code, "wms_stock.missing_lot");
+    CU_ASSERT_EQUAL(t.diags[0].segment, 15);
+    t_free(&t);
+
+    /* Without the second line: accepted and rejected as sent. */
+    {
+        char *one = sg_xstrdup(body), *cut = strstr(one, "LIN+2");
+
+        memmove(cut, strstr(cut, "UNT+16"), strlen(strstr(cut, "UNT+16"))
+                + 1);
+        memcpy(strstr(one, "UNT+16"), "UNT+14", 6);
+        t_decode(&t, one, strlen(one), NULL);
+        free(one);
+    }
+    CU_ASSERT_EQUAL(t.n_diags, 0);
+    CU_ASSERT_EQUAL_FATAL(t.n_docs, 1);
+    CU_ASSERT_TRUE(t_has(&t.docs[0], "<orderRef>RP000000007</orderRef>\n"
+                         "  <shipNoticeRef>ASN-3</shipNoticeRef>"));
+    CU_ASSERT_TRUE(t_has(&t.docs[0], "<accepted>8</accepted>\n"
+                         "      <rejected>2</rejected>"));
+    t_valid(&t);
     t_free(&t);
 }
 
@@ -583,6 +659,9 @@ main(void)
     CU_add_test(s, "X12 850 is not ours", test_x12_850_refused);
     CU_add_test(s, "INVRPT: release char, decimal comma", test_invrpt);
     CU_add_test(s, "INVRPT: errors with positions", test_invrpt_errors);
+    CU_add_test(s, "RECADV: the corpus file", test_recadv_corpus);
+    CU_add_test(s, "RECADV: accepted, rejected, missing lot",
+                test_recadv_rejected_and_missing_lot);
     CU_add_test(s, "CSV: RFC 4180 quoting, per warehouse",
                 test_csv_quoted);
     CU_add_test(s, "CSV: bad rows with line and column",
