@@ -666,12 +666,13 @@ sg_lotacc_get(struct sg_istate *it, const char *warehouse, const char *lot,
 
 /*
  * Read every item the document names (and set its version check), and
- * gather its lines: the new level and lots at the warehouse.  Returns
- * 0, or -1 on a Redis error.
+ * gather its lines: the new level and lots at the warehouse.  A lot
+ * seen for the first time is dated received (epoch ms).  Returns 0, or
+ * -1 on a Redis error.
  */
 static int
 sg_state_read(struct sg_state *s, struct sg_ops *o, redisContext *c,
-              const struct sg_sdoc *d, long long now_ms)
+              const struct sg_sdoc *d, long long received)
 {
     const char *level;
     struct sg_istate *it;
@@ -718,7 +719,7 @@ sg_state_read(struct sg_state *s, struct sg_ops *o, redisContext *c,
             a->expiry = sg_xstrdup(l->expiry);
         }
         if (a->received == 0) {
-            a->received = now_ms;
+            a->received = received;
         }
         if (l->unit != NULL && a->unit == NULL) {
             a->unit = sg_xstrdup(l->unit);

@@ -445,6 +445,29 @@ test_snapshot_replenishes(void)
     CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
         json_array_get(json_object_get(w, "lots"), 0), "lot")), "LOT-A1");
     json_decref(a);
+    /* Recorded as delivered, with its event. */
+    {
+        redisContext *rc = sg_test_redis_connect(&redis);
+        redisReply *rep = NULL;
+        int delivered = 0;
+
+        for (i = 0; i < 100 && !delivered; i++) {
+            rep = redisCommand(rc, "HGET sg:outbound:%s status", order);
+            delivered = rep != NULL && rep->type == REDIS_REPLY_STRING &&
+                        strcmp(rep->str, "delivered") == 0;
+            if (rep != NULL) {
+                freeReplyObject(rep);
+            }
+            if (!delivered) {
+                usleep(50 * 1000);
+            }
+        }
+        CU_ASSERT_TRUE(delivered);
+        rep = redisCommand(rc, "HGET sg:outbound:%s attempts", order);
+        CU_ASSERT_STRING_EQUAL(rep->str, "1");
+        freeReplyObject(rep);
+        redisFree(rc);
+    }
     CU_ASSERT_EQUAL(rt_http("/v1/stock/NO-SUCH", NULL, NULL, 0, &out), 404);
     sg_buf_free(&out);
 
