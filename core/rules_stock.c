@@ -1111,13 +1111,16 @@ sg_judge_item(struct sg_ops *o, redisContext *c,
     const struct sg_supplier *s;
     struct sg_refusal ref;
     char level[48], limit[48];
-    int rc = 0;
+    int rc = 0, high;
 
     sg_qty_text(st->level, level, sizeof(level));
     if (strcmp(now, was != NULL ? was : "ok") != 0) {
         sg_hset_w(o, st->key, "alert", warehouse, now);
-        sg_qty_text(sg_qty_from_double(strcmp(now, "high") == 0
-                                       ? it->upper : it ? it->lower : 0),
+        /* The limit crossed: upper going into or out of "high". */
+        high = strcmp(now, "high") == 0 ||
+               (was != NULL && strcmp(was, "high") == 0);
+        sg_qty_text(it == NULL ? 0 : sg_qty_from_double(high ? it->upper
+                                                             : it->lower),
                     limit, sizeof(limit));
         sg_stock_event(o, strcmp(now, "low") == 0 ? "stock_low"
                        : strcmp(now, "high") == 0 ? "stock_high"

@@ -347,7 +347,12 @@ test_crossing_once(void)
     CU_ASSERT_EQUAL(events("stock_normal", "SKU-A", NULL), 1);
     snap("SKU-A", "150", T + 4);
     snap("SKU-A", "160", T + 5);
-    CU_ASSERT_EQUAL(events("stock_high", "SKU-A", NULL), 1);
+    CU_ASSERT_EQUAL(events("stock_high", "SKU-A", &d), 1);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(d, "limit")),
+                           "100");
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(d, "was")),
+                           "ok");
+    json_decref(d);
     snap("SKU-A", "2", T + 6);
     CU_ASSERT_EQUAL(events("stock_low", "SKU-A", NULL), 2);
     CU_ASSERT_EQUAL(events("stock_normal", "SKU-A", NULL), 1);
