@@ -8,6 +8,9 @@
  * budget x timeout at worst, never forever.
  * XXX: deliveries share the sweeping worker's thread; a slow endpoint
  * slows that worker's queue by up to budget x timeout per sweep.
+ * XXX: a message stored "unsent" (no endpoint) is never picked up when
+ * an endpoint is configured later; an operator adds its id to
+ * sg:outbound-due by hand.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,6 +8,7 @@
  * Documents are received at T = 2026-12-04T10:00:00Z; the item registry
  * and the suppliers are built here by hand.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -582,6 +583,69 @@ test_snapshot_replaces_lots(void)
     CU_ASSERT_STRING_EQUAL(pick("7", T, &expired, &shrt), "L2=7");
 }
 
+/* --- two workers at once ------------------------------------------- */
+
+#define RACE_ROUNDS 15
+
+/* One worker: its own connection and entries, low snapshots of SKU-A. */
+static void *
+race_worker(void *arg)
+{
+    redisContext *own = sg_test_redis_connect(&redis);
+    const char *lines[] = {(const char *)arg, NULL};
+    struct sg_errors errs;
+    struct sg_entry e;
+    redisReply *r;
+    char *xml, id[64];
+    int i, *ok = sg_xcalloc(1, sizeof(int));
+
+    for (i = 0; i < RACE_ROUNDS; i++) {
+        xml = snapshot_xml("SKU-A", lines);
+        r = redisCommand(own, "XADD %s * type stock xml %s", STREAM, xml);
+        snprintf(id, sizeof(id), "%s", r->str);
+        freeReplyObject(r);
+        memset(&e, 0, sizeof(e));
+        e.stream = STREAM;
+        e.group = SG_GROUP;
+        e.id = id;
+        e.msg = id;
+        e.type = "stock";
+        e.received_ms = T;
+        e.xml = xml;
+        e.xml_len = strlen(xml);
+        sg_errors_init(&errs, 0);
+        *ok += sg_rules_apply(rules, own, &e, T + i, &errs) == SG_RULES_OK;
+        sg_errors_free(&errs);
+        free(xml);
+    }
+    redisFree(own);
+    return ok;
+}
+
+static void
+test_two_workers(void)
+{
+    pthread_t a, b;
+    void *ra, *rb;
+    redisReply *r = cmd("XGROUP CREATE %s %s $ MKSTREAM", STREAM, SG_GROUP);
+
+    freeReplyObject(r);
+    /* Both read the same state and race to commit: the version check
+     * makes the loser decide again, so one crossing, one order. */
+    pthread_create(&a, NULL, race_worker, "LA:2027-01-01:3");
+    pthread_create(&b, NULL, race_worker, "LB:2027-01-02:4");
+    pthread_join(a, &ra);
+    pthread_join(b, &rb);
+    CU_ASSERT_EQUAL(*(int *)ra, RACE_ROUNDS);
+    CU_ASSERT_EQUAL(*(int *)rb, RACE_ROUNDS);
+    free(ra);
+    free(rb);
+    CU_ASSERT_EQUAL(events("stock_low", "SKU-A", NULL), 1);
+    CU_ASSERT_EQUAL(events("replenishment_ordered", "SKU-A", NULL), 1);
+    CU_ASSERT_EQUAL(events("stock_updated", NULL, NULL), 2 * RACE_ROUNDS);
+    CU_ASSERT_STRING_EQUAL(hfield(SG_KEY_STOCK "SKU-A", "version"), "30");
+}
+
 /* --- redelivery and delivery ----------------------------------------- */
 
 static void
@@ -724,6 +788,7 @@ main(void)
                 test_fefo);
     CU_add_test(s, "snapshot replaces the lots", test_snapshot_replaces_lots);
     CU_add_test(s, "redelivery changes nothing", test_redelivery);
+    CU_add_test(s, "two workers racing: one order", test_two_workers);
     CU_add_test(s, "delivery: retries with backoff, then failed",
                 test_delivery_retry_recorded);
     CU_add_test(s, "item as JSON", test_item_json);
