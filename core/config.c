@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "partners.h"
 
 /* Where the libconfuse error callback puts its messages, and the tree
  * being parsed (sections do not always carry the file name and line).
@@ -90,6 +91,18 @@ sg_check_positive(cfg_t *cfg, cfg_opt_t *opt)
 
     if (v <= 0 || v > INT_MAX) {
         cfg_error(cfg, "%s: %ld must be positive", opt->name, v);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+sg_check_not_negative(cfg_t *cfg, cfg_opt_t *opt)
+{
+    long v = cfg_opt_getnint(opt, 0);
+
+    if (v < 0 || v > INT_MAX) {
+        cfg_error(cfg, "%s: %ld must be 0 or more", opt->name, v);
         return -1;
     }
     return 0;
@@ -208,9 +221,12 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
         CFG_STR("address", "127.0.0.1", CFGF_NONE),
         CFG_INT("port", 8080, CFGF_NONE),
         CFG_INT("body_limit", 4 * 1024 * 1024, CFGF_NONE),
-        CFG_INT("timeout", 30, CFGF_NONE),
+        CFG_INT("timeout", 10, CFGF_NONE),
         CFG_INT("threads", 2, CFGF_NONE),
         CFG_INT("connection_limit", 512, CFGF_NONE),
+        CFG_INT("per_ip_connection_limit", 64, CFGF_NONE),
+        CFG_INT("request_deadline", 60, CFGF_NONE),
+        CFG_INT("hmac_window", 300, CFGF_NONE),
         CFG_END()
     };
     cfg_opt_t redis_opts[] = {
@@ -268,6 +284,19 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
         CFG_FLOAT("director_above", 100000, CFGF_NONE),
         CFG_END()
     };
+    cfg_opt_t partner_opts[] = {
+        CFG_STR_LIST("ids", "{}", CFGF_NONE),
+        CFG_STR("api_key_sha256", "", CFGF_NONE),
+        CFG_STR("hmac_secret_file", "", CFGF_NONE),
+        CFG_INT("rate_limit", 0, CFGF_NONE),
+        CFG_INT("burst", 0, CFGF_NONE),
+        CFG_INT("body_limit", 0, CFGF_NONE),
+        CFG_END()
+    };
+    cfg_opt_t admin_opts[] = {
+        CFG_STR("api_key_sha256", "", CFGF_NONE),
+        CFG_END()
+    };
     cfg_opt_t opts[] = {
         CFG_STR("log_level", "info", CFGF_NONE),
         CFG_STR("state_dir", "var", CFGF_NONE),
@@ -282,6 +311,9 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
                 CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
         CFG_SEC("plugin", plugin_opts,
                 CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+        CFG_SEC("partner", partner_opts,
+                CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+        CFG_SEC("admin", admin_opts, CFGF_NONE),
         CFG_SEC("item", item_opts,
                 CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
         CFG_SEC("replenishment", replenishment_opts, CFGF_NONE),
@@ -318,6 +350,13 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
     cfg_set_validate_func(cfg, "approval|manager_above", sg_check_amount);
     cfg_set_validate_func(cfg, "approval|director_above",
                           sg_check_amount);
+    cfg_set_validate_func(cfg, "http|per_ip_connection_limit",
+                          sg_check_positive);
+    cfg_set_validate_func(cfg, "http|request_deadline", sg_check_positive);
+    cfg_set_validate_func(cfg, "http|hmac_window", sg_check_positive);
+    cfg_set_validate_func(cfg, "partner|rate_limit", sg_check_not_negative);
+    cfg_set_validate_func(cfg, "partner|burst", sg_check_not_negative);
+    cfg_set_validate_func(cfg, "partner|body_limit", sg_check_not_negative);
     cfg_set_validate_func(cfg, "supplier|order_format",
                           sg_check_order_format);
     cfg_set_validate_func(cfg, "supplier|order_endpoint",
@@ -660,6 +699,11 @@ sg_config_read(struct sg_config *c, cfg_t *cfg, struct sg_errors *errs)
     }
     sg_config_read_suppliers(c, cfg);
     sg_config_read_approvals(c, cfg, errs);
+
+    c->http_per_ip_limit = (int)cfg_getint(http, "per_ip_connection_limit");
+    c->http_deadline = (int)cfg_getint(http, "request_deadline");
+    c->hmac_window = (int)cfg_getint(http, "hmac_window");
+    sg_partners_read(c, cfg, errs);
     sg_config_read_channels(c, cfg);
     sg_config_read_items(c, cfg, errs);
 }
@@ -771,6 +815,7 @@ sg_config_free(struct sg_config *c)
         free(c->plugins[i].name);
         free(c->plugins[i].path);
     }
+    sg_partners_free(c);
     free(c->suppliers);
     free(c->approvals);
     free(c->plugins);

@@ -36,6 +36,21 @@ struct sg_approval {
     double director_above;  /* amounts above need a director */
 };
 
+/* A partner allowed to post, and how it proves who it is (partners.c). */
+struct sg_partner {
+    char *name;             /* section title, e.g. "ACME" */
+    char **ids;             /* interchange senders it may name: "ZZ:ACME",
+                               or a bare id matching any qualifier */
+    size_t n_ids;
+    unsigned char key_hash[32];     /* SHA-256 of its API key */
+    int has_key;
+    unsigned char *hmac_secret;     /* read from hmac_secret_file; wiped */
+    size_t hmac_secret_len;         /* 0: no HMAC credential */
+    int rate_limit;         /* requests per second, 0 unlimited */
+    int burst;              /* bucket size, defaults to rate_limit */
+    size_t body_limit;      /* bytes, 0: the http body_limit */
+};
+
 /* One item of the item registry: stock limits and replenishment. */
 struct sg_item {
     char *id;                   /* the item number (SKU) */
@@ -110,6 +125,15 @@ struct sg_config {
 
     struct sg_plugin_conf *plugins;
     size_t n_plugins;
+
+    /* partners and access (partners.c) */
+    struct sg_partner *partners;
+    size_t n_partners;
+    unsigned char admin_key_hash[32];   /* SHA-256 of the admin key */
+    int has_admin_key;
+    int http_per_ip_limit;  /* connections from one address */
+    int http_deadline;      /* seconds to receive one whole request */
+    int hmac_window;        /* seconds a signed request stays valid */
 
     /* stock (rules_stock.c) */
     struct sg_item *items;

@@ -16,6 +16,7 @@
 
 #include "gateway.h"
 #include "log.h"
+#include "partners.h"
 
 /* More documents than this in one message is refused: it bounds memory
  * per request whatever the body holds. */
@@ -222,10 +223,47 @@ sg_gateway_log(const struct sg_intake *in)
            "error(s)); first: %s", in->status, in->errs.n, where);
 }
 
+/*
+ * A partner may only send what names it as sender: with a valid key of
+ * A and an envelope of B, the message is refused (403) and kept.
+ */
+static int
+sg_gateway_check_sender(const struct sg_partner *p, struct sg_intake *in)
+{
+    size_t i;
+
+    for (i = 0; i < in->n_docs; i++) {
+        const char *sender = in->docs[i].partner;
+
+        /* XXX: a document whose envelope names no sender (an XML order
+         * without source/@sender) passes, and the authenticated
+         * partner is not recorded with the message. */
+        if (sender != NULL && !sg_partner_owns(p, sender)) {
+            sg_errors_addf(&in->errs, "auth.partner_mismatch", "document "
+                           "%zu names sender \"%.100s\", which is not one "
+                           "of partner %s's ids", i + 1, sender, p->name);
+            sg_log(SG_LOG_WARN, "gateway", in->id, "authenticated as "
+                   "partner %s but the envelope names sender %.100s: "
+                   "refused with 403", p->name, sender);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 struct sg_intake *
 sg_gateway_decode(struct sg_gateway *gw, const char *plugin_name,
                   const char *content_type, const unsigned char *body,
                   size_t len)
+{
+    return sg_gateway_decode_as(gw, NULL, plugin_name, content_type, body,
+                                len);
+}
+
+struct sg_intake *
+sg_gateway_decode_as(struct sg_gateway *gw, const struct sg_partner *partner,
+                     const char *plugin_name, const char *content_type,
+                     const unsigned char *body, size_t len)
 {
     struct sg_intake *in = sg_xcalloc(1, sizeof(*in));
     const struct sg_loaded_plugin *lp;
@@ -273,6 +311,11 @@ sg_gateway_decode(struct sg_gateway *gw, const char *plugin_name,
         sg_errors_addf(&in->errs, "message.no_documents", "the message "
                        "holds no document that plugin %s understands",
                        lp->name);
+    }
+    if (in->errs.n == 0 && partner != NULL &&
+        sg_gateway_check_sender(partner, in) != 0) {
+        in->status = 403;
+        goto done;
     }
     if (in->errs.n == 0) {
         sg_gateway_validate(gw, in);

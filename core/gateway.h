@@ -22,6 +22,7 @@ struct sg_gateway {
     struct sg_plugins *plugins;
     struct sg_schemas *schemas;
     struct sg_ingest *ingest;
+    const char *redis_address;  /* for the HTTP layer's own queries */
 };
 
 /* One message on its way in: the decision and what must be stored. */
@@ -53,6 +54,19 @@ struct sg_intake *sg_gateway_decode(struct sg_gateway *gw,
                                     const char *plugin_name,
                                     const char *content_type,
                                     const unsigned char *body, size_t len);
+
+/*
+ * The same for a body posted by an authenticated partner (NULL: nobody
+ * authenticated).  After validation every document's sender must be one
+ * of the partner's ids; otherwise the message is rejected with 403 and
+ * "auth.partner_mismatch", and stored like other rejections.
+ */
+struct sg_intake *sg_gateway_decode_as(struct sg_gateway *gw,
+                                       const struct sg_partner *partner,
+                                       const char *plugin_name,
+                                       const char *content_type,
+                                       const unsigned char *body,
+                                       size_t len);
 
 void sg_intake_free(struct sg_intake *in);
 

@@ -20,6 +20,9 @@
 
 #include <microhttpd.h>
 
+#include "admin.h"
+#include "auth.h"
+#include "deadline.h"
 #include "http.h"
 #include "log.h"
 
@@ -36,6 +39,12 @@ struct sg_http {
     struct MHD_Daemon *daemon;
     int port;
     atomic_int in_flight;
+    struct sg_auth *auth;
+    struct sg_admin *admin;
+    struct sg_deadline *deadline;   /* request_deadline watchdog */
+    pthread_mutex_t log_lock;   /* guards the two below */
+    long long limit_logged_ms;  /* last "connection limit" line */
+    long refused_since;         /* connections refused since then */
 };
 
 /* Where one request is in its life. */
@@ -54,6 +63,10 @@ struct sg_req {
     struct sg_buf body;
     struct sg_intake *intake;
     int counted;            /* counted in in_flight until answered */
+    struct sg_auth_request rq;  /* credential headers, MHD's strings */
+    struct sg_auth_verdict v;   /* who, from the headers */
+    size_t limit;           /* body_limit of this partner */
+    long long started_ms;   /* for http request_deadline */
 };
 
 /* --- answers ---------------------------------------------------------- */
@@ -104,6 +117,58 @@ sg_http_send_error(struct MHD_Connection *conn, int status, const char *code,
     return sg_http_send_answer(conn, &a);
 }
 
+/* An authentication refusal: 401 says how to authenticate, 429 when. */
+static MHD_Result
+sg_http_refuse(struct MHD_Connection *conn, const struct sg_auth_verdict *v)
+{
+    struct MHD_Response *resp;
+    struct sg_answer a;
+    char secs[16];
+    MHD_Result rc;
+
+    sg_answer_error(&a, v->status, v->code, v->text);
+    resp = MHD_create_response_from_buffer(a.len, a.body,
+                                           MHD_RESPMEM_MUST_FREE);
+    if (resp == NULL) {
+        free(a.body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, "Content-Type", a.content_type);
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (v->status == 401) {
+        MHD_add_response_header(resp, "WWW-Authenticate", "Bearer "
+                                "realm=\"supplygate\", SG-HMAC-SHA256 "
+                                "realm=\"supplygate\"");
+    }
+    if (v->retry_after > 0) {
+        snprintf(secs, sizeof(secs), "%d", v->retry_after);
+        MHD_add_response_header(resp, "Retry-After", secs);
+    }
+    rc = MHD_queue_response(conn, (unsigned)v->status, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+/* Judge the request's credentials for url; the verdict goes to v. */
+static void
+sg_http_authenticate(struct sg_http *h, struct MHD_Connection *conn,
+                     int is_post, const char *url,
+                     struct sg_auth_request *rq, struct sg_auth_verdict *v)
+{
+    rq->authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                    "Authorization");
+    rq->partner = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                              "X-SG-Partner");
+    rq->timestamp = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                "X-SG-Timestamp");
+    rq->signature = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                "X-SG-Signature");
+    sg_auth_check(h->auth, sg_auth_access_for(is_post, url), rq, v);
+    if (v->status == 0 && v->signature_pending && !is_post) {
+        sg_auth_check_body(h->auth, rq, "", 0, v);
+    }
+}
+
 /* --- the ingest writer's callback ------------------------------------- */
 
 static void
@@ -141,11 +206,17 @@ sg_http_post_done(struct sg_req *req, const char *url)
     const char *plugin = NULL, *ctype;
 
     sg_http_post_target(url, &plugin);
+    sg_auth_check_body(h->auth, &req->rq, req->body.data ? req->body.data
+                       : "", req->body.len, &req->v);
+    if (req->v.status != 0) {
+        sg_buf_free(&req->body);
+        return sg_http_refuse(req->conn, &req->v);
+    }
     ctype = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
                                         MHD_HTTP_HEADER_CONTENT_TYPE);
-    req->intake = sg_gateway_decode(h->gw, plugin, ctype,
-                                    (const unsigned char *)req->body.data,
-                                    req->body.len);
+    req->intake = sg_gateway_decode_as(h->gw, req->v.partner, plugin, ctype,
+                                       (const unsigned char *)req->body.data,
+                                       req->body.len);
     sg_buf_free(&req->body);
 
     req->state = SG_REQ_WAITING;
@@ -185,10 +256,16 @@ sg_http_post(struct sg_req *req, const char *url, const char *data,
     struct sg_http *h = req->http;
 
     if (*size > 0) {
+        if (sg_now_ms() - req->started_ms > h->cfg->http_deadline * 1000LL) {
+            sg_log(SG_LOG_NOTICE, "http", NULL, "a request body took more "
+                   "than request_deadline (%d s): connection closed",
+                   h->cfg->http_deadline);
+            return MHD_NO;
+        }
         /* XXX: a body over the limit is answered 413 and not stored;
          * keeping it would defeat the limit. */
         if (req->state == SG_REQ_READING &&
-            req->body.len + *size > h->cfg->body_limit) {
+            req->body.len + *size > req->limit) {
             req->state = SG_REQ_TOO_LARGE;
             sg_buf_free(&req->body);
         }
@@ -216,17 +293,103 @@ sg_http_post(struct sg_req *req, const char *url, const char *data,
 
 /* A declared Content-Length over the limit is refused before reading. */
 static int
-sg_http_declared_too_large(struct sg_http *h, struct MHD_Connection *conn)
+sg_http_declared_too_large(size_t limit, struct MHD_Connection *conn)
 {
     const char *cl;
 
     cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
 
-    return cl != NULL && strtoull(cl, NULL, 10) > h->cfg->body_limit;
+    return cl != NULL && strtoull(cl, NULL, 10) > limit;
+}
+
+/* GET and HEAD: credentials, then the admin routes or the API. */
+static MHD_Result
+sg_http_get(struct sg_http *h, struct MHD_Connection *conn, const char *url)
+{
+    struct sg_auth_request rq;
+    struct sg_auth_verdict v;
+    struct sg_answer a;
+
+    sg_http_authenticate(h, conn, 0, url, &rq, &v);
+    if (v.status != 0) {
+        return sg_http_refuse(conn, &v);
+    }
+    if (sg_admin_handles(0, url)) {
+        sg_admin_answer(h->admin, 0, url, &a);
+    } else {
+        sg_api_get(h->api, url, &a);
+    }
+    return sg_http_send_answer(conn, &a);
+}
+
+/* POST /v1/admin/...: answered from the headers, a body is ignored. */
+static MHD_Result
+sg_http_admin_post(struct sg_http *h, struct MHD_Connection *conn,
+                   const char *url)
+{
+    struct sg_auth_request rq;
+    struct sg_auth_verdict v;
+    struct sg_answer a;
+
+    sg_http_authenticate(h, conn, 1, url, &rq, &v);
+    if (v.status != 0) {
+        return sg_http_refuse(conn, &v);
+    }
+    if (!sg_admin_handles(1, url)) {
+        return sg_http_send_error(conn, 404, "not_found", "no such admin "
+                                  "route");
+    }
+    sg_admin_answer(h->admin, 1, url, &a);
+    return sg_http_send_answer(conn, &a);
+}
+
+/* A new POST to /v1/messages: judge its headers, then start reading. */
+static MHD_Result
+sg_http_post_start(struct sg_http *h, struct MHD_Connection *conn,
+                   const char *url, void **con_cls)
+{
+    struct sg_req *req = sg_xcalloc(1, sizeof(*req));
+    size_t limit = h->cfg->body_limit;
+
+    sg_http_authenticate(h, conn, 1, url, &req->rq, &req->v);
+    if (req->v.status != 0) {
+        MHD_Result rc = sg_http_refuse(conn, &req->v);
+
+        free(req);
+        return rc;
+    }
+    if (req->v.partner != NULL && req->v.partner->body_limit > 0) {
+        limit = req->v.partner->body_limit;
+    }
+    if (sg_http_declared_too_large(limit, conn)) {
+        free(req);
+        return sg_http_send_error(conn, 413, "message.too_large",
+                                  "the body exceeds the configured "
+                                  "body_limit");
+    }
+    req->http = h;
+    req->conn = conn;
+    req->limit = limit;
+    req->started_ms = sg_now_ms();
+    sg_buf_init(&req->body);
+    *con_cls = req;
+    return MHD_YES;
 }
 
 /* --- the entry point ------------------------------------------------- */
+
+/* Tell the request_deadline watchdog a head is in (1) or answered (0). */
+static void
+sg_http_busy(struct sg_http *h, struct MHD_Connection *conn, int busy)
+{
+    const union MHD_ConnectionInfo *ci;
+
+    ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    if (ci != NULL) {
+        sg_deadline_busy(h->deadline, ci->socket_context, busy);
+    }
+}
 
 static MHD_Result
 sg_http_handler(void *cls, struct MHD_Connection *conn, const char *url,
@@ -237,33 +400,27 @@ sg_http_handler(void *cls, struct MHD_Connection *conn, const char *url,
     struct sg_http *h = cls;
     struct sg_req *req = *con_cls;
     const char *plugin;
-    struct sg_answer a;
 
+    if (req == NULL) {
+        sg_http_busy(h, conn, 1);
+    }
     if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) {
-        sg_api_get(h->api, url, &a);
-        return sg_http_send_answer(conn, &a);
+        return sg_http_get(h, conn, url);
     }
     if (strcmp(method, "POST") != 0) {
         return sg_http_send_error(conn, 405, "method_not_allowed",
                                   "use GET or POST");
     }
     if (req == NULL) {
+        if (strncmp(url, "/v1/admin/", 10) == 0) {
+            return sg_http_admin_post(h, conn, url);
+        }
         if (sg_http_post_target(url, &plugin) != 0) {
             return sg_http_send_error(conn, 404, "not_found",
                                       "POST to /v1/messages or "
                                       "/v1/messages/<plugin>");
         }
-        if (sg_http_declared_too_large(h, conn)) {
-            return sg_http_send_error(conn, 413, "message.too_large",
-                                      "the body exceeds the configured "
-                                      "body_limit");
-        }
-        req = sg_xcalloc(1, sizeof(*req));
-        req->http = h;
-        req->conn = conn;
-        sg_buf_init(&req->body);
-        *con_cls = req;
-        return MHD_YES;
+        return sg_http_post_start(h, conn, url, con_cls);
     }
     return sg_http_post(req, url, upload_data, upload_data_size);
 }
@@ -274,6 +431,8 @@ sg_http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     struct sg_req *req = *con_cls;
 
+    (void)toe;
+    sg_http_busy(cls, conn, 0);
     if (req == NULL) {
         return;
     }
@@ -288,6 +447,51 @@ sg_http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
+/*
+ * libmicrohttpd refuses a connection over connection_limit or
+ * per_ip_connection_limit with one line each: under a flood that is
+ * thousands of lines, so say it once every 10 s with a count.
+ */
+static void
+sg_http_limit_reached(struct sg_http *h)
+{
+    long long now = sg_now_ms();
+    long n = 0;
+
+    pthread_mutex_lock(&h->log_lock);
+    h->refused_since++;
+    if (now - h->limit_logged_ms >= 10000) {
+        n = h->refused_since;
+        h->refused_since = 0;
+        h->limit_logged_ms = now;
+    }
+    pthread_mutex_unlock(&h->log_lock);
+    if (n > 0) {
+        sg_log(SG_LOG_WARN, "http", NULL, "connection refused: %ld over "
+               "connection_limit (%d) or per_ip_connection_limit (%d) "
+               "in the last 10 s", n, h->cfg->http_connection_limit,
+               h->cfg->http_per_ip_limit);
+    }
+}
+
+static void
+sg_http_connection(void *cls, struct MHD_Connection *conn, void **ctx,
+                   enum MHD_ConnectionNotificationCode toe)
+{
+    struct sg_http *h = cls;
+    const union MHD_ConnectionInfo *ci;
+
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        ci = MHD_get_connection_info(conn,
+                                     MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (ci != NULL) {
+            sg_deadline_opened(h->deadline, ctx, (int)ci->connect_fd);
+        }
+    } else {
+        sg_deadline_closed(h->deadline, ctx);
+    }
+}
+
 static void
 sg_http_mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -299,7 +503,21 @@ sg_http_mhd_log(void *cls, const char *fmt, va_list ap)
     while (n > 0 && line[n - 1] == '\n') {
         line[--n] = '\0';
     }
+    if (strstr(line, "connection limit") != NULL) {
+        sg_http_limit_reached(cls);
+        return;
+    }
     sg_log(SG_LOG_INFO, "http", NULL, "%s", line);
+}
+
+static void
+sg_http_free(struct sg_http *h)
+{
+    sg_auth_free(h->auth);
+    sg_admin_free(h->admin);
+    sg_deadline_stop(h->deadline);
+    pthread_mutex_destroy(&h->log_lock);
+    free(h);
 }
 
 struct sg_http *
@@ -322,24 +540,37 @@ sg_http_start(const struct sg_config *cfg, struct sg_gateway *gw,
     h->cfg = cfg;
     h->gw = gw;
     h->api = api;
+    h->auth = sg_auth_create(cfg, gw->redis_address);
+    h->admin = sg_admin_create(gw->redis_address);
+    pthread_mutex_init(&h->log_lock, NULL);
+    h->deadline = sg_deadline_start(cfg->http_deadline);
+    if (h->deadline == NULL) {
+        sg_log(SG_LOG_ERROR, "http", NULL, "cannot start the "
+               "request_deadline thread");
+        sg_http_free(h);
+        return NULL;
+    }
+    /* The logger first: libmicrohttpd logs options read before it to
+     * stderr, in its own words. */
     h->daemon = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
         MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG,
         0, NULL, NULL, sg_http_handler, h,
+        MHD_OPTION_EXTERNAL_LOGGER, sg_http_mhd_log, h,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->http_threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->http_connection_limit,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->http_timeout,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned)cfg->http_connection_limit,
+        (unsigned)cfg->http_per_ip_limit,
         MHD_OPTION_NOTIFY_COMPLETED, sg_http_completed, h,
-        MHD_OPTION_EXTERNAL_LOGGER, sg_http_mhd_log, h,
+        MHD_OPTION_NOTIFY_CONNECTION, sg_http_connection, h,
         MHD_OPTION_END);
     if (h->daemon == NULL) {
         sg_log(SG_LOG_ERROR, "http", NULL, "cannot listen on %s:%d (port "
                "in use, or not allowed?)", cfg->listen_address,
                cfg->listen_port);
-        free(h);
+        sg_http_free(h);
         return NULL;
     }
     info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -382,5 +613,5 @@ sg_http_stop(struct sg_http *h)
         return;
     }
     MHD_stop_daemon(h->daemon);
-    free(h);
+    sg_http_free(h);
 }

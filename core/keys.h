@@ -26,6 +26,9 @@
  *                          order, detail JSON, at)
  *   sg:deadlines           sorted set, score = due epoch ms,
  *                          member = "<order>|<node>"
+ *   sg:seen:<signature>    string: the partner whose HMAC signature
+ *                          (lowercase hex) was accepted; expires after
+ *                          twice hmac_window (auth.c, replay refusal)
  *
  * As the order rules (rules.c) use them:
  *   sg:applied:...         string: the message id; expires after 30 days
@@ -98,6 +101,7 @@
 #define SG_KEY_EVENTS       "sg:events"
 #define SG_KEY_DEADLINES    "sg:deadlines"
 #define SG_GROUP            "sg-workers"
+#define SG_KEY_SEEN         "sg:seen:"
 #define SG_KEY_STOCK        "sg:stock:"
 #define SG_KEY_LOT          "sg:lot:"
 #define SG_KEY_OUTBOUND     "sg:outbound:"

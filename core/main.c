@@ -193,6 +193,7 @@ sg_daemon_start(struct sg_daemon *d)
     d->gw.plugins = d->plugins;
     d->gw.schemas = d->schemas;
     d->gw.ingest = d->ingest;
+    d->gw.redis_address = d->redis_address;
     d->http = sg_http_start(d->cfg, &d->gw, d->api);
     if (d->http == NULL) {
         return -1;

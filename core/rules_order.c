@@ -20,6 +20,17 @@
  *   SLA breach of that node was raised), dispatched_at (set by whoever
  *   records the goods leaving: it closes the dispatch node).
  *
+ * Order numbers are unique per supplier.  The first order to use a
+ * number is filed under sg:order:<number>; the same number again from
+ * the same supplier is a business duplicate (a duplicate_order event,
+ * nothing processed); from another supplier it is that supplier's own
+ * order, filed under sg:order:<number>~<supplier> with an
+ * order_number_conflict event and a note in the first order's history,
+ * so a partner that used a number first cannot make another's order
+ * vanish as its "duplicate".
+ * XXX: tracking and feedback that name only a number reach the order
+ * filed under the bare number.
+ *
  * Rules, as decided here:
  * - A supplier is found by the document's supplier/@id, then by
  *   "qualifier:id", among registry ids and aliases.  Unknown: hold
@@ -80,10 +91,19 @@
 
 /*
  * The commit.  KEYS: applied-marker, order hash, history, events,
- * deadlines, stream.  ARGV: group, entry, order number, marker TTL,
- * marker value, then n and n field/value pairs, then n and n events of
- * (type, at, detail JSON, history JSON), then n and n deadlines of
- * (score, member), then the duplicate event (at, detail, history).
+ * deadlines, stream, history of the order that holds the bare number.
+ * ARGV: group, entry, order key, marker TTL, marker value, then n and
+ * n field/value pairs, then n and n events of (type, at, detail JSON,
+ * history JSON), then n and n deadlines of (score, member), then the
+ * duplicate event (at, detail, history), the supplier, and the note
+ * left on the bare number's history when this order had to take its
+ * supplier-scoped key ("" otherwise).
+ *
+ * Order numbers are unique per supplier, not across suppliers: the same
+ * number from the same supplier is a business duplicate (recorded, not
+ * processed); from another supplier it is another order, and the
+ * script answers "conflict" without touching anything so the caller
+ * retries under the key "<number>~<supplier>".
  */
 static const char sg_apply_lua[] =
     "local function done(what)\n"
@@ -107,6 +127,9 @@ static const char sg_apply_lua[] =
     "  if redis.call('HGET', KEYS[2], 'entry') == ARGV[2] then\n"
     "    return done('seen')\n"
     "  end\n"
+    "  if redis.call('HGET', KEYS[2], 'supplier') ~= ARGV[i + 3] then\n"
+    "    return 'conflict'\n"
+    "  end\n"
     "  redis.call('RPUSH', KEYS[3], ARGV[i + 2])\n"
     "  redis.call('XADD', KEYS[4], '*', 'type', 'duplicate_order',\n"
     "    'subject', 'order', 'order', ARGV[3], 'detail', ARGV[i + 1],\n"
@@ -114,6 +137,9 @@ static const char sg_apply_lua[] =
     "  return done('duplicate')\n"
     "end\n"
     "redis.call('HSET', KEYS[2], unpack(fields))\n"
+    "if ARGV[i + 4] ~= '' then\n"
+    "  redis.call('RPUSH', KEYS[7], ARGV[i + 4])\n"
+    "end\n"
     "for k = 0, ne - 1 do\n"
     "  local b = ev + k * 4\n"
     "  redis.call('RPUSH', KEYS[3], ARGV[b + 3])\n"
@@ -719,7 +745,7 @@ sg_args_fields(struct sg_args *a, const struct sg_order *o,
 static void
 sg_args_events(struct sg_args *a, const struct sg_order *o,
                const struct sg_decision *d, const struct sg_entry *e,
-               long long now_ms)
+               const char *key, long long now_ms)
 {
     size_t i, count_at = a->n, n = 0;
 
@@ -729,6 +755,13 @@ sg_args_events(struct sg_args *a, const struct sg_order *o,
         "supplier", o->supplier_id, "amount", o->amount, "currency",
         o->currency, "received_ms", (json_int_t)d->received));
     n++;
+    if (strcmp(key, o->number) != 0) {
+        sg_event_add(a, "order_number_conflict", now_ms, json_pack(
+            "{s:s,s:s,s:s}", "number", o->number, "filed_as", key,
+            "message", "another supplier's order already holds this "
+            "number; this order is filed under its supplier-scoped key"));
+        n++;
+    }
     for (i = 0; i < d->n_holds; i++) {
         sg_event_add(a, "supplier_hold", now_ms, json_pack("{s:s,s:s}",
                      "code", d->holds[i].code, "message",
@@ -826,46 +859,79 @@ sg_transient(const redisReply *r)
     return 0;
 }
 
+/* What the commit script answered, beyond a Redis error. */
+enum sg_commit_result {
+    SG_COMMIT_DONE = 0,         /* applied, seen or duplicate: acked */
+    SG_COMMIT_CONFLICT = 1      /* the bare number is another supplier's */
+};
+
+/* The supplier the order is filed under: the registry id when known. */
+static const char *
+sg_order_supplier(const struct sg_order *o, const struct sg_decision *d)
+{
+    return d->sup != NULL ? d->sup->id : o->supplier_id;
+}
+
+/*
+ * Commit the order under key ("PO-1", or "PO-1~ACME" when another
+ * supplier holds "PO-1").  *conflict is set when the script found the
+ * key taken by another supplier and changed nothing.
+ */
 static enum sg_rules_result
 sg_commit(struct sg_order_rules *r, redisContext *c,
-          const struct sg_order *o,
+          const struct sg_order *o, const char *key,
           const struct sg_decision *d, const struct sg_entry *e,
-          long long now_ms, struct sg_errors *errs)
+          long long now_ms, int *conflict, struct sg_errors *errs)
 {
     struct sg_args a;
     redisReply *rep;
     enum sg_rules_result res = SG_RULES_OK;
+    int scoped = strcmp(key, o->number) != 0;
 
+    *conflict = 0;
     memset(&a, 0, sizeof(a));
     sg_args_adds(&a, "EVALSHA");
     sg_args_adds(&a, r->apply_sha);
-    sg_args_adds(&a, "6");
+    sg_args_adds(&a, "7");
     sg_args_addf(&a, SG_KEY_APPLIED "%s:%s", e->stream, e->id);
-    sg_args_addf(&a, SG_KEY_ORDER "%s", o->number);
-    sg_args_addf(&a, SG_KEY_ORDER "%s:history", o->number);
+    sg_args_addf(&a, SG_KEY_ORDER "%s", key);
+    sg_args_addf(&a, SG_KEY_ORDER "%s:history", key);
     sg_args_adds(&a, SG_KEY_EVENTS);
     sg_args_adds(&a, SG_KEY_DEADLINES);
     sg_args_adds(&a, e->stream);
+    sg_args_addf(&a, SG_KEY_ORDER "%s:history", o->number);
 
     sg_args_adds(&a, e->group != NULL ? e->group : SG_GROUP);
     sg_args_adds(&a, e->id);
-    sg_args_adds(&a, o->number);
+    sg_args_adds(&a, key);
     sg_args_adds(&a, SG_APPLIED_TTL);
     sg_args_adds(&a, e->msg != NULL ? e->msg : "");
     sg_args_fields(&a, o, d, e);
-    sg_args_events(&a, o, d, e, now_ms);
+    sg_args_events(&a, o, d, e, key, now_ms);
 
     /* The processing node is always scheduled; the sweep finds it met
      * when the order was processed in time. */
     sg_args_adds(&a, d->processed_at != 0 ? "2" : "1");
     sg_args_addf(&a, "%lld", d->processing_due);
-    sg_args_addf(&a, "%s|processing", o->number);
+    sg_args_addf(&a, "%s|processing", key);
     if (d->processed_at != 0) {
         sg_args_addf(&a, "%lld", d->dispatch_due);
-        sg_args_addf(&a, "%s|dispatch", o->number);
+        sg_args_addf(&a, "%s|dispatch", key);
     }
 
     sg_args_duplicate(&a, o, e, now_ms);
+    sg_args_adds(&a, sg_order_supplier(o, d));
+    if (scoped) {
+        json_t *h = json_pack("{s:s,s:I,s:{s:s,s:s,s:s?}}", "type",
+                              "order_number_conflict", "at",
+                              (json_int_t)now_ms, "detail", "order", key,
+                              "supplier", sg_order_supplier(o, d), "msg",
+                              e->msg);
+
+        sg_args_add_json(&a, h);
+    } else {
+        sg_args_adds(&a, "");
+    }
 
     rep = sg_eval(c, &a, sg_apply_lua);
     if (rep == NULL) {
@@ -875,9 +941,12 @@ sg_commit(struct sg_order_rules *r, redisContext *c,
             res = SG_RULES_RETRY;
         } else {
             sg_errors_addf(errs, "rules.redis", "committing order %s: %s",
-                           o->number, rep->str);
+                           key, rep->str);
             res = SG_RULES_FAILED;
         }
+    } else if (rep->type == REDIS_REPLY_STATUS ||
+               rep->type == REDIS_REPLY_STRING) {
+        *conflict = strcmp(rep->str, "conflict") == 0;
     }
     if (rep != NULL) {
         freeReplyObject(rep);
@@ -914,12 +983,28 @@ sg_order_rules_apply(void *state, redisContext *c,
     struct sg_order o;
     struct sg_decision d;
     enum sg_rules_result res;
+    char *key;
+    int conflict;
 
     if (sg_order_read(&o, e, errs) != 0) {
         return SG_RULES_FAILED;
     }
     sg_decide(&d, r->cfg, &o, e, now_ms);
-    res = sg_commit(r, c, &o, &d, e, now_ms, errs);
+    res = sg_commit(r, c, &o, o.number, &d, e, now_ms, &conflict, errs);
+    if (res == SG_RULES_OK && conflict) {
+        /* Another supplier's order holds this number: this one is its
+         * own order, filed under a supplier-scoped key. */
+        key = sg_xasprintf("%s~%s", o.number, sg_order_supplier(&o, &d));
+        res = sg_commit(r, c, &o, key, &d, e, now_ms, &conflict, errs);
+        if (res == SG_RULES_OK && conflict) {
+            sg_errors_addf(errs, "rules.order_key_taken", "order %s: "
+                           "neither %s nor %s is free for supplier %s",
+                           o.number, o.number, key,
+                           sg_order_supplier(&o, &d));
+            res = SG_RULES_FAILED;
+        }
+        free(key);
+    }
     sg_decision_free(&d);
     sg_order_free(&o);
     return res;

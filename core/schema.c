@@ -26,6 +26,7 @@
 #include <libxml/xmlschemas.h>
 
 #include "schema.h"
+#include "xml_guard.h"
 
 #define SG_CANONICAL_NS "urn:supplygate:canonical:1"
 #define SG_XSD_NS       "http://www.w3.org/2001/XMLSchema"
@@ -128,10 +129,13 @@ sg_xml_message(const char *msg)
     static const char ns[] = "{" SG_CANONICAL_NS "}";
     struct sg_buf b;
     const char *p, *hit;
+    char plain[512];
     size_t n;
 
     sg_buf_init(&b);
-    p = msg != NULL ? msg : "invalid";
+    sg_xml_plain_message(msg != NULL ? msg : "invalid", plain,
+                         sizeof(plain));
+    p = plain;
     while ((hit = strstr(p, ns)) != NULL) {
         sg_buf_add(&b, p, (size_t)(hit - p));
         p = hit + sizeof(ns) - 1;
@@ -306,10 +310,15 @@ sg_xml_read(const char *xml, size_t len, struct sg_errors *errs)
     xmlDocPtr doc = NULL;
     struct sg_diag d;
     size_t before = errs->n;
+    char why[160];
 
     if (len > SG_XML_MAX_SIZE || len > INT_MAX) {
         sg_errors_addf(errs, "xml.too_large", "the document is %zu bytes; "
                        "at most %u are accepted", len, SG_XML_MAX_SIZE);
+        return NULL;
+    }
+    if (sg_xml_guard_check(xml, len, &d, why, sizeof(why)) != 0) {
+        sg_errors_add(errs, &d);
         return NULL;
     }
     memset(&col, 0, sizeof(col));

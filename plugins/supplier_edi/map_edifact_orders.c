@@ -335,9 +335,10 @@ edf_pri(struct sedi_run *run, const struct sg_edi_segment *seg,
     st->price_rank = rank;
     /* XXX: C509 5284 (unit price basis, "per 100") is not applied; an
      * order priced per hundred shows a unit price 100 times too high. */
-    if (edf_decimal(v, &l->unit_price) != 0) {
+    if (edf_decimal(v, &l->unit_price) != 0 || l->unit_price < 0) {
         sedi_diag(run, "supplier_edi.bad_price", seg, NULL, 1, 2,
-                  "PRI %s \"%s\" is not a price", q, v);
+                  "PRI %s \"%s\" is not a price (a decimal of zero or "
+                  "more)", q, v);
         l->has_price = 0;
         return;
     }

@@ -239,9 +239,14 @@ x12_po1(struct sedi_run *run, const struct sg_edi_segment *seg,
 
     v = sg_edi_value(seg, 4, 1);
     if (v[0] != '\0') {
-        if (sedi_decimal(v, '\0', &l->unit_price) != 0) {
+        /* A negative price would lower the order's amount below an
+         * approval threshold; no purchase order line costs less than
+         * nothing. */
+        if (sedi_decimal(v, '\0', &l->unit_price) != 0 ||
+            l->unit_price < 0) {
             sedi_diag(run, "supplier_edi.bad_price", seg, NULL, 4, 0,
-                      "PO104 \"%s\" is not a unit price", v);
+                      "PO104 \"%s\" is not a unit price (a decimal of "
+                      "zero or more)", v);
         } else {
             l->has_price = 1;
         }

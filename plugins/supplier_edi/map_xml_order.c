@@ -22,6 +22,7 @@
 #include <libxml/xmlerror.h>
 
 #include "supplier_edi.h"
+#include "xml_guard.h"
 
 #define XO_NS "urn:supplygate:canonical:1"
 
@@ -63,18 +64,13 @@ xo_on_error(void *data, xmlErrorPtr err)
     xmlParserCtxtPtr ctxt = data;
     struct xo_parse *xp = ctxt->_private;
     char text[512];
-    size_t n;
 
     if (xp == NULL || err == NULL || err->level < XML_ERR_ERROR ||
         xp->doctype || ++xp->n_errors > XO_MAX_ERRORS) {
         return;
     }
-    snprintf(text, sizeof(text), "%s", err->message ? err->message
-                                                    : "XML error");
-    n = strlen(text);
-    while (n > 0 && text[n - 1] == '\n') {
-        text[--n] = '\0';
-    }
+    /* Never libxml2's advice to partners to "use XML_PARSE_HUGE". */
+    sg_xml_plain_message(err->message, text, sizeof(text));
     xo_diag(xp->run, "xml.syntax", err->line, err->int2, NULL, text);
 }
 
@@ -117,7 +113,18 @@ xo_child(const xmlNode *parent, const char *name)
     return NULL;
 }
 
-/* One <order>: copied into a document of its own and handed over. */
+/* Whether the body was UTF-8 (declared so, or with no declaration). */
+static int
+xo_utf8(const xmlDoc *doc)
+{
+    return doc->encoding == NULL ||
+           xmlStrcasecmp(doc->encoding, (const xmlChar *)"UTF-8") == 0;
+}
+
+/*
+ * One <order>: handed over as a document of its own.  Inside <orders>
+ * it is copied out, so its lines count from the copy.
+ */
 static int
 xo_emit(struct sedi_run *run, xmlNode *order, int index)
 {
@@ -143,6 +150,19 @@ xo_emit(struct sedi_run *run, xmlNode *order, int index)
     }
     if (src != NULL) {
         sender = xmlGetProp(src, (const xmlChar *)"sender");
+    }
+
+    /*
+     * A lone <order> in UTF-8 goes on as the partner wrote it, so that
+     * the schema's errors name the partner's own lines.
+     */
+    if (index == 0 && xo_utf8(order->doc)) {
+        rc = sedi_emit_xml(run, clean, (const char *)sender,
+                           (const char *)run->msg->data, run->msg->len);
+        xmlFree(sender);
+        xmlFree(key);
+        free(clean);
+        return rc;
     }
 
     /* Copying pulls the namespace declaration down from <orders>. */
@@ -211,6 +231,8 @@ sedi_xml_decode(struct sedi_run *run)
     struct xo_parse xp;
     xmlParserCtxtPtr ctxt;
     xmlDocPtr doc;
+    struct sg_diag guard;
+    char why[160];
     int rc = -1;
 
     memset(&xp, 0, sizeof(xp));
@@ -218,6 +240,13 @@ sedi_xml_decode(struct sedi_run *run)
     if (msg->len > INT_MAX) {
         xo_diag(run, "xml.too_large", 0, 0, NULL, "the XML body is larger "
                 "than libxml2 reads in one piece");
+        return -1;
+    }
+    /* Declarations, deep nesting and attribute floods never reach
+     * libxml2 (see xml_guard.h). */
+    if (sg_xml_guard_check((const char *)msg->data, msg->len, &guard, why,
+                           sizeof(why)) != 0) {
+        sedi_report(run, &guard);
         return -1;
     }
     ctxt = xmlNewParserCtxt();

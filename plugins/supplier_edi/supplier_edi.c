@@ -495,9 +495,16 @@ sedi_xml_elem(struct sg_buf *b, const char *indent, const char *name,
     if (value == NULL) {
         return;
     }
-    sg_buf_addf(b, "%s<%s>", indent, name);
+    /* Plain appends: printf-style formatting was an eighth of the
+     * whole decode in profiles. */
+    sg_buf_adds(b, indent);
+    sg_buf_adds(b, "<");
+    sg_buf_adds(b, name);
+    sg_buf_adds(b, ">");
     sg_buf_add_xml(b, value);
-    sg_buf_addf(b, "</%s>\n", name);
+    sg_buf_adds(b, "</");
+    sg_buf_adds(b, name);
+    sg_buf_adds(b, ">\n");
 }
 
 static void
@@ -506,7 +513,9 @@ sedi_xml_attr(struct sg_buf *b, const char *name, const char *value)
     if (value == NULL) {
         return;
     }
-    sg_buf_addf(b, " %s=\"", name);
+    sg_buf_adds(b, " ");
+    sg_buf_adds(b, name);
+    sg_buf_adds(b, "=\"");
     sg_buf_add_xml(b, value);
     sg_buf_adds(b, "\"");
 }
@@ -520,7 +529,8 @@ sedi_xml_party(struct sg_buf *b, const char *name,
     if (p->id == NULL) {
         return;
     }
-    sg_buf_addf(b, "  <%s", name);
+    sg_buf_adds(b, "  <");
+    sg_buf_adds(b, name);
     sedi_xml_attr(b, "id", p->id);
     sedi_xml_attr(b, "qualifier", p->qualifier);
     sg_buf_adds(b, ">\n");
@@ -531,7 +541,9 @@ sedi_xml_party(struct sg_buf *b, const char *name,
     sedi_xml_elem(b, "    ", "city", p->city);
     sedi_xml_elem(b, "    ", "postalCode", p->postal_code);
     sedi_xml_elem(b, "    ", "country", p->country);
-    sg_buf_addf(b, "  </%s>\n", name);
+    sg_buf_adds(b, "  </");
+    sg_buf_adds(b, name);
+    sg_buf_adds(b, ">\n");
 }
 
 static void
@@ -549,10 +561,12 @@ sedi_xml_line(struct sg_buf *b, const struct sedi_line *l)
     sedi_decimal_format(l->quantity, num, sizeof(num));
     sg_buf_adds(b, "      <quantity");
     sedi_xml_attr(b, "unit", l->unit);
-    sg_buf_addf(b, ">%s</quantity>\n", num);
+    sg_buf_adds(b, ">");
+    sg_buf_adds(b, num);
+    sg_buf_adds(b, "</quantity>\n");
     if (l->has_price) {
         sedi_decimal_format(l->unit_price, num, sizeof(num));
-        sg_buf_addf(b, "      <unitPrice>%s</unitPrice>\n", num);
+        sedi_xml_elem(b, "      ", "unitPrice", num);
     }
     sedi_xml_elem(b, "      ", "requestedDelivery", l->requested_delivery);
     sg_buf_adds(b, "    </line>\n");
@@ -638,7 +652,7 @@ sedi_order_xml(const struct sedi_order *o, struct sg_buf *b)
     sg_buf_adds(b, "  </lines>\n");
     if (has_total == 0) {
         sedi_decimal_format(total, num, sizeof(num));
-        sg_buf_addf(b, "  <totalAmount>%s</totalAmount>\n", num);
+        sedi_xml_elem(b, "  ", "totalAmount", num);
     }
     sg_buf_adds(b, "</order>\n");
     return 0;

@@ -424,6 +424,38 @@ test_broken_850(void)
     CU_ASSERT_PTR_NULL(sg_rt_wait_order("PO-RT-1006", 1));
 }
 
+/* An XML order's schema errors name the partner's own line. */
+static void
+test_xml_error_line(void)
+{
+    static const char body[] =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"            /* 1 */
+        "<!-- exported by the partner's ERP;\n"                     /* 2 */
+        "     three lines of comment -->\n"                         /* 3 */
+        "<order xmlns=\"urn:supplygate:canonical:1\">\n"            /* 4 */
+        "  <source format=\"xml\"/>\n"                              /* 5 */
+        "  <orderNumber>PO-RT-XML-L</orderNumber>\n"                 /* 6 */
+        "  <orderDate>2026-12-04</orderDate>\n"                     /* 7 */
+        "  <supplier id=\"ACME\"/>\n"                               /* 8 */
+        "  <lines><line number=\"1\"><item>A</item>\n"              /* 9 */
+        "    <quantity>lots</quantity></line></lines>\n"             /* 10 */
+        "</order>\n";
+    struct sg_rt_reply r;
+    json_t *answer, *err;
+
+    CU_ASSERT_EQUAL(sg_rt_http("/v1/messages", "application/xml", body,
+                               sizeof(body) - 1, &r), 422);
+    answer = sg_rt_json(&r);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(answer);
+    err = json_array_get(json_object_get(answer, "errors"), 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(err);
+    CU_ASSERT_STRING_EQUAL(sg_js(err, "code"), "xsd.invalid");
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(err, "line")), 10);
+    CU_ASSERT_STRING_EQUAL(sg_js(err, "xpath"),
+                           "/order/lines/line/quantity");
+    json_decref(answer);
+}
+
 static void
 test_bad_requests(void)
 {
@@ -677,6 +709,8 @@ main(void)
                 test_levels_and_holds);
     CU_add_test(s, "a broken 850: 422 at SE element 1, kept raw",
                 test_broken_850);
+    CU_add_test(s, "XML order: 422 at the partner's own line",
+                test_xml_error_line);
     CU_add_test(s, "415, 400, 413, 404; plugins and health",
                 test_bad_requests);
     CU_add_test(s, "Redis down: 503 and Retry-After, then recovery",

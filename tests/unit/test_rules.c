@@ -608,18 +608,33 @@ test_several_holds(void)
 
 /* --- the commit -------------------------------------------------------- */
 
-/* HGETALL as one comparable text. */
+static int
+cmp_text(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* HGETALL as one comparable text, fields sorted: a hash Redis keeps as a
+ * hashtable may list its fields in another order after a rehash. */
 static char *
 hash_text(const char *key)
 {
     redisReply *r = cmd("HGETALL %s", key);
     struct sg_buf b;
-    size_t i;
+    char **pairs = sg_xcalloc(r->elements / 2 + 1, sizeof(*pairs));
+    size_t i, n = 0;
 
-    sg_buf_init(&b);
-    for (i = 0; i < r->elements; i++) {
-        sg_buf_addf(&b, "%s\n", r->element[i]->str);
+    for (i = 0; i + 1 < r->elements; i += 2) {
+        pairs[n++] = sg_xasprintf("%s=%s", r->element[i]->str,
+                                  r->element[i + 1]->str);
     }
+    qsort(pairs, n, sizeof(*pairs), cmp_text);
+    sg_buf_init(&b);
+    for (i = 0; i < n; i++) {
+        sg_buf_addf(&b, "%s\n", pairs[i]);
+        free(pairs[i]);
+    }
+    free(pairs);
     freeReplyObject(r);
     return sg_buf_steal(&b);
 }
@@ -679,8 +694,8 @@ test_duplicate(void)
     apply_order("PO-DUP", "ACME", "2", "3", NULL, T + 1000);
     before = hash_text(SG_KEY_ORDER "PO-DUP");
 
-    /* Another message, same order number, other supplier and amount. */
-    entry_make(&x, "PO-DUP", order_xml("PO-DUP", "NOBODY", NULL, "9", "9",
+    /* Another message, same order number and supplier, other amount. */
+    entry_make(&x, "PO-DUP", order_xml("PO-DUP", "ACME", NULL, "9", "9",
                                        NULL));
     sg_errors_init(&errs, 0);
     CU_ASSERT_EQUAL(sg_rules_apply(rules, c, &x.e, T + 5000, &errs),
@@ -707,6 +722,65 @@ test_duplicate(void)
                     SG_RULES_OK);
     CU_ASSERT_EQUAL(cmd_int("LLEN " SG_KEY_ORDER "PO-DUP:history"), 4);
     CU_ASSERT_EQUAL(errs.n, 0);
+    free(before);
+    free(after);
+    sg_errors_free(&errs);
+    entry_free(&x);
+}
+
+/*
+ * The same number from another supplier is another supplier's order:
+ * processed under "<number>~<supplier>", never dropped as a duplicate of
+ * the first, and the first order's history says so.
+ */
+static void
+test_number_conflict(void)
+{
+    struct entry x;
+    struct sg_errors errs;
+    char *before, *after;
+    json_t *d;
+
+    apply_order("PO-CF", "NOBODY", "1", "5", NULL, T + 1000);
+    CU_ASSERT_STRING_EQUAL(order_field("PO-CF", "state"), "held");
+    before = hash_text(SG_KEY_ORDER "PO-CF");
+
+    entry_make(&x, "PO-CF", order_xml("PO-CF", "ACME", NULL, "2", "3",
+                                      NULL));
+    sg_errors_init(&errs, 0);
+    CU_ASSERT_EQUAL(sg_rules_apply(rules, c, &x.e, T + 5000, &errs),
+                    SG_RULES_OK);
+    CU_ASSERT_EQUAL(errs.n, 0);
+    /* The first order is untouched but for a line in its history. */
+    after = hash_text(SG_KEY_ORDER "PO-CF");
+    CU_ASSERT_STRING_EQUAL(after, before);
+    /* received, supplier_unknown hold, and the conflict note. */
+    CU_ASSERT_EQUAL(cmd_int("LLEN " SG_KEY_ORDER "PO-CF:history"), 3);
+    /* The second is a whole order of its own. */
+    CU_ASSERT_STRING_EQUAL(order_field("PO-CF~ACME", "order"), "PO-CF");
+    CU_ASSERT_STRING_EQUAL(order_field("PO-CF~ACME", "supplier"), "ACME");
+    CU_ASSERT_STRING_EQUAL(order_field("PO-CF~ACME", "state"),
+                           "processed");
+    CU_ASSERT_STRING_EQUAL(order_field("PO-CF~ACME", "amount"), "6");
+    CU_ASSERT_STRING_EQUAL(order_field("PO-CF~ACME", "msg"), x.msg);
+    CU_ASSERT_STRING_EQUAL(event_types("PO-CF~ACME"), "order_received "
+                           "order_number_conflict order_approved "
+                           "order_processed");
+    CU_ASSERT_PTR_NULL(strstr(event_types("PO-CF"), "duplicate_order"));
+    d = last_event_detail("order_number_conflict");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(d,
+                           "filed_as")), "PO-CF~ACME");
+    json_decref(d);
+    CU_ASSERT_EQUAL(cmd_int("ZRANK %s PO-CF~ACME|processing",
+                            SG_KEY_DEADLINES) >= 0, 1);
+    CU_ASSERT_EQUAL(pending(), 0);
+
+    /* Redelivered: nothing changes, on either order. */
+    CU_ASSERT_EQUAL(sg_rules_apply(rules, c, &x.e, T + 9000, &errs),
+                    SG_RULES_OK);
+    CU_ASSERT_EQUAL(cmd_int("LLEN " SG_KEY_ORDER "PO-CF:history"), 3);
+    CU_ASSERT_EQUAL(cmd_int("LLEN " SG_KEY_ORDER "PO-CF~ACME:history"), 4);
     free(before);
     free(after);
     sg_errors_free(&errs);
@@ -994,6 +1068,7 @@ main(void)
     CU_add_test(s, "several holds", test_several_holds);
     CU_add_test(s, "apply twice changes nothing", test_idempotent);
     CU_add_test(s, "duplicate order number", test_duplicate);
+    CU_add_test(s, "same number, other supplier", test_number_conflict);
     CU_add_test(s, "failures left pending", test_failures);
     CU_add_test(s, "script flushed, connection lost",
                 test_script_flushed_and_io_error);

@@ -16,6 +16,7 @@
 #include <libxml/tree.h>
 
 #include "schema.h"
+#include "xml_guard.h"
 #include "testlib.h"
 #include "util.h"
 
@@ -298,6 +299,16 @@ test_negative_quantity(void)
     free(x);
 }
 
+/* Canonical XML cannot carry a negative price either. */
+static void
+test_negative_price(void)
+{
+    char *x = variant(">10.50</unitPrice>", 1, ">-10.50</unitPrice>");
+
+    expect_one(x, "xsd.invalid", 12, "/order/lines/line[1]/unitPrice");
+    free(x);
+}
+
 static void
 test_bad_date(void)
 {
@@ -494,7 +505,8 @@ test_limits(void)
     sg_errors_free(&errs);
     free(big);
 
-    /* Deeper than libxml2's 256 levels: malformed, not a stack crash. */
+    /* Deeper than SG_XML_MAX_DEPTH: refused by the pre-scan, before
+     * libxml2 (whose own error would advise "XML_PARSE_HUGE"). */
     sg_buf_init(&b);
     sg_buf_adds(&b, "<order xmlns=\"urn:supplygate:canonical:1\">");
     for (i = 0; i < 400; i++) {
@@ -506,10 +518,69 @@ test_limits(void)
     sg_buf_adds(&b, "</order>");
     CU_ASSERT_EQUAL(validate(b.data, &errs), -1);
     CU_ASSERT_TRUE_FATAL(errs.n >= 1);
-    CU_ASSERT_STRING_EQUAL(errs.items[0].code, "xml.malformed");
-    CU_ASSERT_PTR_NOT_NULL(strstr(errs.items[0].text, "depth"));
+    CU_ASSERT_STRING_EQUAL(errs.items[0].code, "xml.too_deep");
+    CU_ASSERT_PTR_NOT_NULL(strstr(errs.items[0].text, "nested more than "
+                                  "100 deep"));
+    CU_ASSERT_PTR_NULL(strstr(errs.items[0].text, "XML_PARSE_HUGE"));
+    CU_ASSERT_EQUAL(errs.items[0].line, 1);
+    /* The 101st <a> opens at column 42 + 100 * 3 + 1. */
+    CU_ASSERT_EQUAL(errs.items[0].column, 43 + 99 * 3);
     sg_errors_free(&errs);
     sg_buf_free(&b);
+}
+
+/* 100000 attributes cost libxml2 2.9 minutes; the pre-scan, no time. */
+static void
+test_attribute_flood(void)
+{
+    struct sg_buf b;
+    struct sg_errors errs;
+    struct timespec t0;
+    int i;
+
+    sg_buf_init(&b);
+    sg_buf_adds(&b, "<?xml version=\"1.0\"?>\n<order xmlns=\"urn:"
+                "supplygate:canonical:1\"\n");
+    for (i = 0; i < 100000; i++) {
+        sg_buf_addf(&b, " a%d=\"x>=\"", i);
+    }
+    sg_buf_adds(&b, "/>");
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CU_ASSERT_EQUAL(validate(b.data, &errs), -1);
+    CU_ASSERT_TRUE(seconds_since(&t0) < 1.0);
+    CU_ASSERT_EQUAL_FATAL(errs.n, 1);
+    CU_ASSERT_STRING_EQUAL(errs.items[0].code, "xml.too_many_attributes");
+    /* xmlns counts too; '>' and '=' inside values do not. */
+    CU_ASSERT_PTR_NOT_NULL(strstr(errs.items[0].text,
+                                  "100001 attributes"));
+    CU_ASSERT_EQUAL(errs.items[0].line, 2);
+    CU_ASSERT_EQUAL(errs.items[0].column, 1);
+    sg_errors_free(&errs);
+    sg_buf_free(&b);
+}
+
+/* libxml2's limit advice never reaches a partner. */
+static void
+test_plain_message(void)
+{
+    char out[256];
+
+    sg_xml_plain_message("Excessive depth in document: 256 use "
+                         "XML_PARSE_HUGE option\n", out, sizeof(out));
+    CU_ASSERT_STRING_EQUAL(out, "elements are nested deeper than the "
+                           "parser accepts");
+    sg_xml_plain_message("xmlSAX2Characters: huge text node: out of "
+                         "memory, use XML_PARSE_HUGE", out, sizeof(out));
+    CU_ASSERT_STRING_EQUAL(out, "a text node is larger than the parser "
+                           "accepts");
+    sg_xml_plain_message("Something new, try XML_PARSE_HUGE", out,
+                         sizeof(out));
+    CU_ASSERT_STRING_EQUAL(out, "the document exceeds a limit of the XML "
+                           "parser");
+    sg_xml_plain_message("Opening and ending tag mismatch: a line 1 and "
+                         "b\n", out, sizeof(out));
+    CU_ASSERT_STRING_EQUAL(out, "Opening and ending tag mismatch: a line 1 "
+                           "and b");
 }
 
 /* --- threads -------------------------------------------------------- */
@@ -593,6 +664,7 @@ main(void)
     CU_add_test(s, "missing orderNumber", test_missing_order_number);
     CU_add_test(s, "quantity abc", test_quantity_not_a_number);
     CU_add_test(s, "negative quantity", test_negative_quantity);
+    CU_add_test(s, "negative price", test_negative_price);
     CU_add_test(s, "bad date", test_bad_date);
     CU_add_test(s, "unknown element", test_unknown_element);
     CU_add_test(s, "bad attribute value", test_bad_attribute);
@@ -603,6 +675,8 @@ main(void)
     CU_add_test(s, "DOCTYPE with external entity", test_external_entity);
     CU_add_test(s, "entity bomb", test_entity_bomb);
     CU_add_test(s, "size and depth limits", test_limits);
+    CU_add_test(s, "attribute flood", test_attribute_flood);
+    CU_add_test(s, "libxml2 limit errors reworded", test_plain_message);
     CU_add_test(s, "4 threads", test_threads);
 
     rc = sg_test_run();

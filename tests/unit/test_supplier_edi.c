@@ -524,6 +524,35 @@ test_x12_examples_unknown_and_director(void)
     plugin->exit(ctx);
 }
 
+/*
+ * A negative price line would pull the order under its approval level
+ * (250000 - 249900 = 100, "auto"): it is refused at its element.
+ */
+static void
+test_x12_negative_price(void)
+{
+    static const char *const body[] = {
+        "BEG*00*SA*PO-NEG-1**20261204",
+        "PO1*1*1*EA*250000**BP*A",
+        "PO1*2*1*EA*-249900**BP*B",
+        "CTT*2",
+        NULL
+    };
+    void *ctx = t_init();
+    struct t_sink *t = t_decode_x12(ctx, body);
+    int i;
+
+    CU_ASSERT_EQUAL(t->n_docs, 0);
+    i = t_find(t, "supplier_edi.bad_price");
+    CU_ASSERT_FATAL(i >= 0);
+    CU_ASSERT_EQUAL(t->diags[i].segment, 6);
+    CU_ASSERT_STRING_EQUAL(t->diags[i].tag, "PO1");
+    CU_ASSERT_EQUAL(t->diags[i].element, 4);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t->diags[i].text, "-249900"));
+    t_sink_free(t);
+    plugin->exit(ctx);
+}
+
 /* Exact decimals: no float noise, six fraction digits at most. */
 static void
 test_x12_decimals(void)
@@ -532,7 +561,7 @@ test_x12_decimals(void)
         "BEG*00*SA*PO-DEC-1**20240229",
         "PO1*1*3*EA*0.1**BP*A",
         "PO1*2*1.5*EA*0.333333**BP*B",
-        "PO1*3*.25*EA*-2.000**BP*C",
+        "PO1*3*.25*EA*+2.000**BP*C",
         "CTT*3",
         NULL
     };
@@ -543,15 +572,15 @@ test_x12_decimals(void)
     CU_ASSERT_EQUAL(t->n_diags, 0);
     CU_ASSERT_EQUAL_FATAL(t->n_docs, 1);
     CU_ASSERT(t_valid(d));
-    /* 0.3 + 0.4999995 - 0.5, rounded half away from zero. */
+    /* 0.3 + 0.4999995 + 0.5, rounded half away from zero. */
     CU_ASSERT_STRING_EQUAL(t_xp(d, "string(/c:order/c:totalAmount)"),
-                           "0.3");
+                           "1.3");
     CU_ASSERT_STRING_EQUAL(t_xp(d, "string(//c:line[2]/c:unitPrice)"),
                            "0.333333");
     CU_ASSERT_STRING_EQUAL(t_xp(d, "string(//c:line[3]/c:quantity)"),
                            "0.25");
     CU_ASSERT_STRING_EQUAL(t_xp(d, "string(//c:line[3]/c:unitPrice)"),
-                           "-2");
+                           "2");
     /* A leap day is a date. */
     CU_ASSERT_STRING_EQUAL(t_xp(d, "string(/c:order/c:orderDate)"),
                            "2024-02-29");
@@ -1137,6 +1166,7 @@ main(void)
     CU_add_test(s, "x12 two orders", test_x12_two_orders);
     CU_add_test(s, "x12 unknown supplier, director amount",
                 test_x12_examples_unknown_and_director);
+    CU_add_test(s, "x12 negative price", test_x12_negative_price);
     CU_add_test(s, "x12 decimals", test_x12_decimals);
     CU_add_test(s, "x12 missing BEG", test_x12_missing_beg);
     CU_add_test(s, "x12 mapping errors", test_x12_mapping_errors);
