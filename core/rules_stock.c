@@ -63,6 +63,9 @@
 #define SG_STOCK_TRIES      8           /* conflicts before "retry" */
 #define SG_QTY_SCALE        1000000LL   /* quantities in millionths */
 #define SG_DELIVERY_BUDGET  10          /* posts per sweep */
+/* Largest level kept: 12 integer digits, as the schemas allow for one
+ * quantity; sums past it are refused before they can overflow. */
+#define SG_QTY_MAX          (999999999999LL * SG_QTY_SCALE)
 
 /*
  * The commit.  KEYS: applied-marker, stream, then every key the checks
@@ -667,8 +670,8 @@ sg_lotacc_get(struct sg_istate *it, const char *warehouse, const char *lot,
 /*
  * Read every item the document names (and set its version check), and
  * gather its lines: the new level and lots at the warehouse.  A lot
- * seen for the first time is dated received (epoch ms).  Returns 0, or
- * -1 on a Redis error.
+ * seen for the first time is dated received (epoch ms).  Returns 0,
+ * -1 on a Redis error, -2 when a level would pass SG_QTY_MAX.
  */
 static int
 sg_state_read(struct sg_state *s, struct sg_ops *o, redisContext *c,
@@ -707,11 +710,17 @@ sg_state_read(struct sg_state *s, struct sg_ops *o, redisContext *c,
                 }
             }
         }
+        if (it->level > SG_QTY_MAX - l->quantity) {
+            return -2;
+        }
         it->level += l->quantity;
         free(it->unit);
         it->unit = l->unit != NULL ? sg_xstrdup(l->unit) : NULL;
         a = sg_lotacc_get(it, d->warehouse, l->lot ? l->lot : "",
                           d->receipt);
+        if (a->q > SG_QTY_MAX - l->quantity) {
+            return -2;
+        }
         a->q += l->quantity;
         a->rejected += l->rejected;
         if (l->expiry != NULL) {
@@ -1163,8 +1172,9 @@ sg_judge_item(struct sg_ops *o, redisContext *c,
 /* --- one document: decide and commit -------------------------------- */
 
 /*
- * Everything the document changes, as operations.  Returns 0, or -1 on
- * a Redis error (state read, control number).
+ * Everything the document changes, as operations.  Returns 0, -1 on a
+ * Redis error (state read, control number), -2 when a level would grow
+ * past SG_QTY_MAX.
  */
 static int
 sg_stock_decide(struct sg_ops *o, redisContext *c,
@@ -1175,11 +1185,13 @@ sg_stock_decide(struct sg_ops *o, redisContext *c,
     char level[48], when[24];
     const char *open;
     size_t i;
-    int rc = -1;
+    int rc;
 
-    if (sg_state_read(&st, o, c, d, e->received_ms) != 0) {
+    rc = sg_state_read(&st, o, c, d, e->received_ms);
+    if (rc != 0) {
         goto done;
     }
+    rc = -1;
     snprintf(when, sizeof(when), "%lld", now_ms);
     for (i = 0; i < st.n_items; i++) {
         struct sg_istate *it = &st.items[i];
@@ -1298,7 +1310,7 @@ sg_stock_apply(void *state, redisContext *c, const struct sg_entry *e,
     struct sg_ops o;
     char what[16], *marker;
     redisReply *seen;
-    int tries;
+    int tries, rc = 0;
 
     if (sg_sdoc_read(&d, e, errs) != 0) {
         return SG_RULES_FAILED;
@@ -1312,12 +1324,19 @@ sg_stock_apply(void *state, redisContext *c, const struct sg_entry *e,
         seen = redisCommand(c, "EXISTS %s", marker);
         if (seen == NULL || seen->type != REDIS_REPLY_INTEGER ||
             (seen->integer == 0 &&
-             sg_stock_decide(&o, c, r->cfg, &d, e, now_ms) != 0)) {
+             (rc = sg_stock_decide(&o, c, r->cfg, &d, e, now_ms)) != 0)) {
             if (seen != NULL) {
                 freeReplyObject(seen);
             }
             sg_ops_free(&o);
             res = SG_RULES_RETRY;
+            if (rc == -2) {
+                sg_errors_addf(errs, "rules.quantity_too_large", "%s %s: "
+                               "a level at %s would pass 12 integer "
+                               "digits", d.receipt ? "receipt" : "snapshot",
+                               d.key, d.warehouse);
+                res = SG_RULES_FAILED;
+            }
             break;
         }
         freeReplyObject(seen);

@@ -583,6 +583,24 @@ test_snapshot_replaces_lots(void)
     CU_ASSERT_STRING_EQUAL(pick("7", T, &expired, &shrt), "L2=7");
 }
 
+static void
+test_level_overflow_refused(void)
+{
+    const char *lines[] = {"L1::999999999999", "L2::1", NULL};
+    struct sg_errors errs;
+    struct entry x;
+
+    entry_make(&x, "stock", snapshot_xml("SKU-A", lines), T);
+    sg_errors_init(&errs, 0);
+    CU_ASSERT_EQUAL(sg_rules_apply(rules, c, &x.e, T, &errs),
+                    SG_RULES_FAILED);
+    CU_ASSERT_EQUAL_FATAL(errs.n, 1);
+    CU_ASSERT_STRING_EQUAL(errs.items[0].code, "rules.quantity_too_large");
+    CU_ASSERT_STRING_EQUAL(hfield(SG_KEY_STOCK "SKU-A", "level:WH-1"), "");
+    sg_errors_free(&errs);
+    free(x.xml);
+}
+
 /* --- two workers at once ------------------------------------------- */
 
 #define RACE_ROUNDS 15
@@ -789,6 +807,8 @@ main(void)
     CU_add_test(s, "snapshot replaces the lots", test_snapshot_replaces_lots);
     CU_add_test(s, "redelivery changes nothing", test_redelivery);
     CU_add_test(s, "two workers racing: one order", test_two_workers);
+    CU_add_test(s, "a level past 12 digits is refused",
+                test_level_overflow_refused);
     CU_add_test(s, "delivery: retries with backoff, then failed",
                 test_delivery_retry_recorded);
     CU_add_test(s, "item as JSON", test_item_json);
