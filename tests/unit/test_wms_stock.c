@@ -604,6 +604,72 @@ test_xml_refused(void)
     t_free(&t);
 }
 
+/* --- mutated bodies ---------------------------------------------------- */
+
+/*
+ * Each sample with bytes changed, dropped or doubled at random (fixed
+ * seed): the plugin must never crash, and must either produce documents
+ * or say what is wrong - a body silently turned into nothing would be
+ * lost.
+ */
+static void
+test_mutations(void)
+{
+    static const char *const files[] = {
+        "tests/data/wms/846-two-lots.edi",
+        "tests/data/wms/invrpt-release-decimal-comma.edi",
+        "tests/data/corpus/edifact/RECADV-smooks-d01b-utf8-under-unoa.edi",
+        "tests/data/wms/stock-quoted.csv",
+        "tests/data/wms/stock-snapshot.xml",
+    };
+    static const char *const ctypes[] = {
+        "application/EDI-X12", "application/EDIFACT", "application/EDIFACT",
+        "text/csv", "application/xml"
+    };
+    static const char alphabet[] = "*~'+:?,\"\n\r0A-.|<>";
+    unsigned seed = 20261204;
+    struct t_sink t;
+    unsigned char *orig, *body;
+    size_t f, len, n, at;
+    int round, k, silent = 0;
+
+    for (f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+        orig = t_file(files[f], &len);
+        body = sg_xmalloc(len * 2 + 16);
+        for (round = 0; round < 300; round++) {
+            memcpy(body, orig, len);
+            n = len;
+            for (k = 0; k < 1 + round % 4; k++) {
+                at = (size_t)rand_r(&seed) % n;
+                switch (rand_r(&seed) % 3) {
+                case 0:
+                    body[at] = (unsigned char)alphabet[rand_r(&seed) %
+                                                       (sizeof(alphabet) - 1)];
+                    break;
+                case 1:
+                    memmove(body + at, body + at + 1, n - at - 1);
+                    n--;
+                    break;
+                default:
+                    memmove(body + at + 1, body + at, n - at);
+                    n++;
+                    break;
+                }
+            }
+            t_decode(&t, body, n, ctypes[f]);
+            if (t.n_docs == 0 && t.n_diags == 0) {
+                silent++;
+                fprintf(stderr, "silent on a mutation of %s:\n%.*s\n",
+                        files[f], (int)n, body);
+            }
+            t_free(&t);
+        }
+        free(body);
+        free(orig);
+    }
+    CU_ASSERT_EQUAL(silent, 0);
+}
+
 /* --- setup ------------------------------------------------------------ */
 
 static void
@@ -670,6 +736,8 @@ main(void)
     CU_add_test(s, "XML: stock and receipt pass", test_xml_stock_and_receipt);
     CU_add_test(s, "XML: doctype and foreign root refused",
                 test_xml_refused);
+    CU_add_test(s, "mutated bodies: documents or errors, never silence",
+                test_mutations);
     rc = sg_test_run();
     sg_schemas_free(schemas);
     sg_plugins_free(plugins);
