@@ -182,6 +182,29 @@ sg_check_log_level(cfg_t *cfg, cfg_opt_t *opt)
     return sg_check_one_of(cfg, opt, ok);
 }
 
+static int
+sg_check_order_format(cfg_t *cfg, cfg_opt_t *opt)
+{
+    static const char *const ok[] = {"x12", "edifact", NULL};
+
+    return sg_check_one_of(cfg, opt, ok);
+}
+
+/* Replenishment orders are posted with libcurl: http(s) URLs only. */
+static int
+sg_check_endpoint(cfg_t *cfg, cfg_opt_t *opt)
+{
+    const char *v = cfg_opt_getnstr(opt, 0);
+
+    if (v == NULL || v[0] == '\0' || strncmp(v, "http://", 7) == 0 ||
+        strncmp(v, "https://", 8) == 0) {
+        return 0;
+    }
+    cfg_error(cfg, "%s: \"%s\" is not an http:// or https:// URL",
+              opt->name, v);
+    return -1;
+}
+
 /* --- the option tables ------------------------------------------------ */
 
 #define SG_DATE(name) CFG_STR_CB(name, "", CFGF_NONE, NULL)
@@ -241,6 +264,25 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
         SG_DATE("tax_expires"),
         SG_DATE("org_code_expires"),
         SG_DATE("certificate_expires"),
+        CFG_STR("order_format", "x12", CFGF_NONE),
+        CFG_STR("order_endpoint", "", CFGF_NONE),
+        CFG_END()
+    };
+    cfg_opt_t item_opts[] = {
+        CFG_FLOAT("lower", 0, CFGF_NONE),
+        CFG_FLOAT("upper", 0, CFGF_NONE),
+        CFG_STR("preferred_supplier", "", CFGF_NONE),
+        CFG_FLOAT("reorder_quantity", 0, CFGF_NONE),
+        CFG_FLOAT("unit_price", 0, CFGF_NONE),
+        CFG_STR("unit", "EA", CFGF_NONE),
+        CFG_END()
+    };
+    cfg_opt_t replenishment_opts[] = {
+        CFG_STR("sender_id", "SUPPLYGATE", CFGF_NONE),
+        CFG_STR("sender_qualifier", "ZZ", CFGF_NONE),
+        CFG_STR("timeout", "10s", CFGF_NONE),
+        CFG_INT("max_attempts", 5, CFGF_NONE),
+        CFG_STR("retry_backoff", "30s", CFGF_NONE),
         CFG_END()
     };
     cfg_opt_t approval_opts[] = {
@@ -280,6 +322,9 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
         CFG_SEC("admin", admin_opts, CFGF_NONE),
         CFG_SEC("carrier", carrier_opts,
                 CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+        CFG_SEC("item", item_opts,
+                CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+        CFG_SEC("replenishment", replenishment_opts, CFGF_NONE),
         CFG_END()
     };
     cfg_t *cfg = cfg_init(opts, first_pass ? CFGF_IGNORE_UNKNOWN : 0);
@@ -322,6 +367,19 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
     cfg_set_validate_func(cfg, "partner|rate_limit", sg_check_not_negative);
     cfg_set_validate_func(cfg, "partner|burst", sg_check_not_negative);
     cfg_set_validate_func(cfg, "partner|body_limit", sg_check_not_negative);
+    cfg_set_validate_func(cfg, "supplier|order_format",
+                          sg_check_order_format);
+    cfg_set_validate_func(cfg, "supplier|order_endpoint",
+                          sg_check_endpoint);
+    cfg_set_validate_func(cfg, "item|lower", sg_check_amount);
+    cfg_set_validate_func(cfg, "item|upper", sg_check_amount);
+    cfg_set_validate_func(cfg, "item|reorder_quantity", sg_check_amount);
+    cfg_set_validate_func(cfg, "item|unit_price", sg_check_amount);
+    cfg_set_validate_func(cfg, "replenishment|timeout", sg_check_duration);
+    cfg_set_validate_func(cfg, "replenishment|retry_backoff",
+                          sg_check_duration);
+    cfg_set_validate_func(cfg, "replenishment|max_attempts",
+                          sg_check_positive);
     return cfg;
 }
 
@@ -360,6 +418,36 @@ sg_config_date(cfg_t *sec, const char *name)
 }
 
 /* --- first pass: which plugins --------------------------------------- */
+
+/*
+ * Every plugin section accepts the union of all plugins' options, so an
+ * option two plugins both declare (max_documents) is listed once.  1
+ * when o is already in all; a different type is an error.
+ */
+static int
+sg_config_plugin_opt_seen(const cfg_opt_t *all, size_t used,
+                          const struct sg_option *o,
+                          const struct sg_plugin_conf *p, const char *file,
+                          struct sg_errors *errs)
+{
+    cfg_type_t want = o->type == SG_OPT_STRING ? CFGT_STR
+                      : o->type == SG_OPT_INT ? CFGT_INT : CFGT_BOOL;
+    size_t i;
+
+    for (i = 0; i < used; i++) {
+        if (all[i].name == NULL || strcmp(all[i].name, o->name) != 0) {
+            continue;
+        }
+        if (all[i].type != want) {
+            sg_errors_addf(errs, "config", "%s:%d: plugin \"%s\" option "
+                           "%s has another type than the same option of "
+                           "a plugin loaded before it", file, p->line,
+                           p->name, o->name);
+        }
+        return 1;
+    }
+    return 0;
+}
 
 static int
 sg_config_first_pass(struct sg_config *c, const char *file,
@@ -405,6 +493,8 @@ sg_config_first_pass(struct sg_config *c, const char *file,
          * union holds it once (the section check below gives each
          * plugin its own default), but the types must agree. */
         for (; o != NULL && o->type != SG_OPT_END; o++) {
+            int dup = sg_config_plugin_opt_seen(all, used, o, p, file,
+                                                errs);
             cfg_opt_t one[] = {
                 CFG_STR((char *)o->name, (char *)o->default_string,
                         CFGF_NONE),
@@ -414,20 +504,8 @@ sg_config_first_pass(struct sg_config *c, const char *file,
             };
             int k = o->type == SG_OPT_STRING ? 0
                     : o->type == SG_OPT_INT ? 1 : 2;
-            size_t j;
 
-            for (j = 1; j < used; j++) {
-                if (strcmp(all[j].name, o->name) == 0) {
-                    break;
-                }
-            }
-            if (j < used) {
-                if (all[j].type != one[k].type) {
-                    sg_errors_addf(errs, "config", "%s:%d: plugin \"%s\" "
-                                   "declares option \"%s\" with another "
-                                   "type than an earlier plugin does",
-                                   file, sec->line, p->name, o->name);
-                }
+            if (dup) {
                 continue;
             }
             all = sg_xrealloc(all, (used + 2) * sizeof(*all));
@@ -541,6 +619,58 @@ sg_config_read_suppliers(struct sg_config *c, cfg_t *cfg)
 }
 
 static void
+sg_config_read_channels(struct sg_config *c, cfg_t *cfg)
+{
+    size_t i;
+
+    c->channels = sg_xcalloc(c->n_suppliers + 1, sizeof(*c->channels));
+    for (i = 0; i < c->n_suppliers; i++) {
+        cfg_t *sec = cfg_getnsec(cfg, "supplier", (unsigned)i);
+
+        c->channels[i].format = sg_xstrdup(cfg_getstr(sec, "order_format"));
+        c->channels[i].endpoint = sg_xstrdup(cfg_getstr(sec,
+                                                        "order_endpoint"));
+    }
+}
+
+static void
+sg_config_read_items(struct sg_config *c, cfg_t *cfg,
+                     struct sg_errors *errs)
+{
+    size_t i, n = cfg_size(cfg, "item");
+    cfg_t *repl = cfg_getsec(cfg, "replenishment");
+
+    c->items = sg_xcalloc(n + 1, sizeof(*c->items));
+    for (i = 0; i < n; i++) {
+        cfg_t *sec = cfg_getnsec(cfg, "item", (unsigned)i);
+        struct sg_item *it = &c->items[c->n_items++];
+
+        it->id = sg_xstrdup(cfg_title(sec));
+        it->lower = cfg_getfloat(sec, "lower");
+        it->upper = cfg_getfloat(sec, "upper");
+        it->preferred_supplier = sg_xstrdup(cfg_getstr(sec,
+                                            "preferred_supplier"));
+        it->reorder_quantity = cfg_getfloat(sec, "reorder_quantity");
+        it->unit_price = cfg_getfloat(sec, "unit_price");
+        it->unit = sg_xstrdup(cfg_getstr(sec, "unit"));
+        if (it->upper > 0 && it->upper < it->lower) {
+            sg_errors_addf(errs, "config", "%s:%d: item \"%s\": upper "
+                           "(%g) is below lower (%g)", c->file, sec->line,
+                           it->id, it->upper, it->lower);
+        }
+    }
+    c->repl_sender_id = sg_xstrdup(cfg_getstr(repl, "sender_id"));
+    c->repl_sender_qualifier = sg_xstrdup(cfg_getstr(repl,
+                                                     "sender_qualifier"));
+    c->repl_timeout = sg_config_duration(repl, "timeout");
+    c->repl_max_attempts = (int)cfg_getint(repl, "max_attempts");
+    c->repl_backoff = sg_config_duration(repl, "retry_backoff");
+    if (c->repl_timeout == 0) {
+        c->repl_timeout = 1;
+    }
+}
+
+static void
 sg_config_read_approvals(struct sg_config *c, cfg_t *cfg,
                          struct sg_errors *errs)
 {
@@ -633,6 +763,8 @@ sg_config_read(struct sg_config *c, cfg_t *cfg, struct sg_errors *errs)
     sg_partners_read(c, cfg, errs);
     c->delivery_limit = sg_config_duration(delivery, "delivery_limit");
     sg_config_read_carriers(c, cfg);
+    sg_config_read_channels(c, cfg);
+    sg_config_read_items(c, cfg, errs);
 }
 
 static void
@@ -734,6 +866,19 @@ sg_config_free(struct sg_config *c)
         free(c->carriers[i].name);
     }
     free(c->carriers);
+    for (i = 0; c->channels != NULL && i < c->n_suppliers; i++) {
+        free(c->channels[i].format);
+        free(c->channels[i].endpoint);
+    }
+    for (i = 0; i < c->n_items; i++) {
+        free(c->items[i].id);
+        free(c->items[i].preferred_supplier);
+        free(c->items[i].unit);
+    }
+    free(c->channels);
+    free(c->items);
+    free(c->repl_sender_id);
+    free(c->repl_sender_qualifier);
     for (i = 0; i < c->n_plugins; i++) {
         free(c->plugins[i].name);
         free(c->plugins[i].path);
@@ -831,6 +976,19 @@ sg_config_carrier(const struct sg_config *c, const char *id)
             if (strcmp(c->carriers[i].aliases[j], id) == 0) {
                 return &c->carriers[i];
             }
+        }
+    }
+    return NULL;
+}
+
+const struct sg_item *
+sg_config_item(const struct sg_config *c, const char *id)
+{
+    size_t i;
+
+    for (i = 0; id != NULL && i < c->n_items; i++) {
+        if (strcmp(c->items[i].id, id) == 0) {
+            return &c->items[i];
         }
     }
     return NULL;

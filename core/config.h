@@ -60,6 +60,28 @@ struct sg_carrier {
     size_t n_aliases;
 };
 
+/* One item of the item registry: stock limits and replenishment. */
+struct sg_item {
+    char *id;                   /* the item number (SKU) */
+    double lower;               /* a level below it is low; 0: none */
+    double upper;               /* a level above it is high; 0: none */
+    char *preferred_supplier;   /* registry id to reorder from, or "" */
+    double reorder_quantity;    /* quantity of a replenishment order */
+    double unit_price;          /* on the order; 0: no price */
+    char *unit;                 /* unit of measure, "EA" */
+};
+
+/*
+ * How replenishment orders reach one supplier: the supplier section's
+ * order_format and order_endpoint.  Kept beside struct sg_supplier, one
+ * per entry of suppliers[] in the same order, so that struct keeps its
+ * layout.
+ */
+struct sg_supplier_channel {
+    char *format;               /* "x12" or "edifact" */
+    char *endpoint;             /* "http://..." or "" (not sent) */
+};
+
 /* One plugin to load and its configuration section. */
 struct sg_plugin_conf {
     char *name;             /* section title */
@@ -128,6 +150,17 @@ struct sg_config {
     struct sg_carrier *carriers;
     size_t n_carriers;
 
+    /* stock (rules_stock.c) */
+    struct sg_item *items;
+    size_t n_items;
+    struct sg_supplier_channel *channels;   /* n_suppliers of them */
+    char *repl_sender_id;       /* our id in the orders' envelopes */
+    char *repl_sender_qualifier;
+    long repl_timeout;          /* seconds one delivery may take */
+    int repl_max_attempts;      /* then the delivery has failed */
+    long repl_backoff;          /* seconds before the first retry,
+                                   doubled after each failure */
+
     void *cfg;              /* the libconfuse tree, owned */
 };
 
@@ -164,6 +197,9 @@ const struct sg_approval *sg_config_approval(const struct sg_config *cfg,
 /* The carrier registry entry whose id or alias equals id, or NULL. */
 const struct sg_carrier *sg_config_carrier(const struct sg_config *cfg,
                                            const char *id);
+/* The item registry entry for id, or NULL. */
+const struct sg_item *sg_config_item(const struct sg_config *cfg,
+                                     const char *id);
 
 /* Values of a plugin section's options (used behind struct sg_host). */
 const char *sg_config_plugin_string(const void *section, const char *name);

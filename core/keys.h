@@ -105,6 +105,39 @@
  *                          matched ("1" when type was there, else "0")
  *   sg:events              subject "ack", type ack_received or
  *                          ack_unmatched, detail {key, status, msg, sets}
+ * As the stock rules (rules_stock.c) use them:
+ *   sg:stock:<item>        hash: the item's state per warehouse W:
+ *                          level:W (decimal), unit:W, updated:W (epoch
+ *                          ms), alert:W ("ok" | "low" | "high"), open:W
+ *                          (the open replenishment order), refused:W
+ *                          (codes of the last refusal), version
+ *   sg:stock:<item>:lots   hash: field "W|<lot>", value JSON {"q"
+ *                          (decimal), "expiry" (YYYY-MM-DD or ""),
+ *                          "received" (epoch ms)}
+ *   sg:lot:<lot>           hash: one received lot.  Fields item,
+ *                          supplier, order, asn, warehouse, expiry
+ *                          (YYYY-MM-DD), received (epoch ms), quantity
+ *                          (accepted so far), rejected, receipt,
+ *                          version; other areas read the first eight
+ *   sg:outbound:<id>       hash: one message to a partner (outbound.h):
+ *                          id, kind, order, item, warehouse, supplier,
+ *                          format, content_type, endpoint, body,
+ *                          canonical, created, status ("pending" |
+ *                          "delivered" | "failed" | "unsent"),
+ *                          attempts, last_at, last_error, http_status,
+ *                          next_at
+ *   sg:outbound:<id>:attempts  list of JSON, one per try
+ *   sg:outbound-due        sorted set: score = next try (epoch ms),
+ *                          member = outbound id
+ *   sg:control:interchange counter (INCR): interchange control numbers
+ *                          of the messages we write
+ *   sg:events              subject "stock", with item and warehouse:
+ *                          stock_updated, goods_received, lot_received,
+ *                          stock_low, stock_high, stock_normal,
+ *                          replenishment_ordered, replenishment_refused,
+ *                          replenishment_unsent, replenishment_received,
+ *                          replenishment_delivered, replenishment_retry,
+ *                          replenishment_failed
  */
 #ifndef SG_KEYS_H
 #define SG_KEYS_H
@@ -126,5 +159,10 @@
 #define SG_KEY_ACKCTL       "sg:ackctl:"
 #define SG_KEY_ICH          "sg:ich:"
 #define SG_KEY_SENT         "sg:sent:"
+#define SG_KEY_STOCK        "sg:stock:"
+#define SG_KEY_LOT          "sg:lot:"
+#define SG_KEY_OUTBOUND     "sg:outbound:"
+#define SG_KEY_OUTBOUND_DUE "sg:outbound-due"
+#define SG_KEY_CONTROL      "sg:control:interchange"
 
 #endif /* SG_KEYS_H */

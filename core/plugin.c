@@ -309,6 +309,42 @@ sg_plugins_sniff(const struct sg_plugins *p, const unsigned char *data,
     return best;
 }
 
+const struct sg_loaded_plugin *
+sg_plugins_choose(const struct sg_plugins *p, const char *content_type,
+                  const unsigned char *data, size_t len)
+{
+    const struct sg_loaded_plugin *best = NULL;
+    const char *const *t;
+    int best_score = -1, score;
+    size_t i;
+
+    /*
+     * Several plugins may claim application/EDI-X12 (orders, stock,
+     * shipments): their sniffs, which look at the set type, settle it.
+     * The first claimant wins a tie, so a lone claimant needs no sniff.
+     */
+    for (i = 0; content_type != NULL && i < p->n; i++) {
+        if (!p->items[i].ready || p->items[i].desc->content_types == NULL) {
+            continue;
+        }
+        for (t = p->items[i].desc->content_types; *t != NULL; t++) {
+            if (sg_media_type_is(content_type, *t)) {
+                break;
+            }
+        }
+        if (*t == NULL) {
+            continue;
+        }
+        score = p->items[i].desc->sniff != NULL
+                ? p->items[i].desc->sniff(data, len) : 0;
+        if (score > best_score) {
+            best_score = score;
+            best = &p->items[i];
+        }
+    }
+    return best != NULL ? best : sg_plugins_sniff(p, data, len);
+}
+
 void
 sg_plugins_free(struct sg_plugins *p)
 {

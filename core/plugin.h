@@ -76,6 +76,15 @@ const struct sg_loaded_plugin *
 sg_plugins_sniff(const struct sg_plugins *p, const unsigned char *data,
                  size_t len);
 
+/*
+ * The plugin for a message: among those declaring its media type, the
+ * one whose sniff is surest of the body (the first on a tie); when none
+ * declares it, the one most sure about the first bytes; or NULL.
+ */
+const struct sg_loaded_plugin *
+sg_plugins_choose(const struct sg_plugins *p, const char *content_type,
+                  const unsigned char *data, size_t len);
+
 /* Call exit() in reverse order of loading, dlclose, free.  NULL ok. */
 void sg_plugins_free(struct sg_plugins *p);
 

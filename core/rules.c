@@ -14,6 +14,7 @@ const struct sg_rules_area *const sg_rules_areas[] = {
     &sg_area_orders,
     &sg_area_shipments,
     &sg_area_acks,
+    &sg_area_stock,
     NULL
 };
 

@@ -50,6 +50,7 @@ struct sg_rules_area {
 extern const struct sg_rules_area sg_area_orders;
 extern const struct sg_rules_area sg_area_shipments;
 extern const struct sg_rules_area sg_area_acks;
+extern const struct sg_rules_area sg_area_stock;
 
 /* Every area, NULL-terminated. */
 extern const struct sg_rules_area *const sg_rules_areas[];

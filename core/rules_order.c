@@ -86,6 +86,7 @@
 #include "keys.h"
 #include "rules_area.h"
 #include "schema.h"
+#include "supplier_check.h"
 
 #define SG_CANONICAL_NS     "urn:supplygate:canonical:1"
 #define SG_APPLIED_TTL      "2592000"   /* 30 days, in seconds */
@@ -314,17 +315,6 @@ sg_args_free(struct sg_args *a)
     free(a->v);
     free(a->len);
     memset(a, 0, sizeof(*a));
-}
-
-/* "2026-12-04" for epoch seconds, UTC. */
-static void
-sg_day_text(long long epoch, char *out, size_t outlen)
-{
-    time_t t = (time_t)epoch;
-    struct tm tm;
-
-    gmtime_r(&t, &tm);
-    strftime(out, outlen, "%Y-%m-%d", &tm);
 }
 
 /*
@@ -586,27 +576,11 @@ sg_hold_add(struct sg_decision *d, const char *code, char *message)
     d->n_holds++;
 }
 
-/* One dated document of the supplier: missing, expired or fine. */
+/* A reason the supplier is not qualified becomes a hold. */
 static void
-sg_check_date(struct sg_decision *d, const struct sg_supplier *s,
-              const char *what, const char *code_missing,
-              const char *code_expired, long long expires,
-              long long receipt_day)
+sg_hold_reason(void *arg, const char *code, char *message)
 {
-    char day[16], got[16];
-
-    if (expires == 0) {
-        sg_hold_add(d, code_missing, sg_xasprintf("supplier %s has no %s "
-                    "on record", s->id, what));
-        return;
-    }
-    if (expires < receipt_day) {
-        sg_day_text(expires, day, sizeof(day));
-        sg_day_text(receipt_day, got, sizeof(got));
-        sg_hold_add(d, code_expired, sg_xasprintf("supplier %s: %s "
-                    "expired on %s, before the order was received on %s",
-                    s->id, what, day, got));
-    }
+    sg_hold_add(arg, code, message);
 }
 
 static void
@@ -635,21 +609,7 @@ sg_qualify(struct sg_decision *d, const struct sg_config *cfg,
     }
     d->category = s->category != NULL && s->category[0] != '\0'
                   ? s->category : "default";
-    if ((s->status != NULL && strcmp(s->status, "blocked") == 0) ||
-        (s->grade != NULL && strcmp(s->grade, "blocked") == 0)) {
-        sg_hold_add(d, "supplier_blocked", sg_xasprintf("supplier %s is "
-                    "blocked (status %s, grade %s)", s->id,
-                    s->status ? s->status : "-",
-                    s->grade ? s->grade : "-"));
-    }
-    sg_check_date(d, s, "business licence", "licence_missing",
-                  "licence_expired", s->licence_expires, day);
-    sg_check_date(d, s, "tax registration", "tax_missing", "tax_expired",
-                  s->tax_expires, day);
-    sg_check_date(d, s, "organisation code", "org_code_missing",
-                  "org_code_expired", s->org_code_expires, day);
-    sg_check_date(d, s, "quality certificate", "certificate_missing",
-                  "certificate_expired", s->certificate_expires, day);
+    sg_supplier_check(s, day, sg_hold_reason, d);
 }
 
 static void

@@ -143,6 +143,8 @@ test_load_types(void)
     CU_ASSERT_TRUE(sg_schemas_has(schemas, "ack"));
     CU_ASSERT_TRUE(sg_schemas_has(schemas, "order"));
     CU_ASSERT_TRUE(sg_schemas_has(schemas, "tracking"));
+    CU_ASSERT_TRUE(sg_schemas_has(schemas, "stock"));
+    CU_ASSERT_TRUE(sg_schemas_has(schemas, "receipt"));
     CU_ASSERT_FALSE(sg_schemas_has(schemas, "common"));
     CU_ASSERT_FALSE(sg_schemas_has(schemas, "invoice"));
 }
