@@ -22,6 +22,10 @@ struct sg_gateway {
     struct sg_plugins *plugins;
     struct sg_schemas *schemas;
     struct sg_ingest *ingest;
+    /* When set (the daemon), each request decodes with the plugins and
+     * schemas of the generation current when its body is complete,
+     * instead of the three above (generation.h). */
+    struct sg_generations *gens;
 };
 
 /* One message on its way in: the decision and what must be stored. */

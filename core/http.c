@@ -20,6 +20,7 @@
 
 #include <microhttpd.h>
 
+#include "generation.h"
 #include "http.h"
 #include "log.h"
 
@@ -54,6 +55,8 @@ struct sg_req {
     struct sg_buf body;
     struct sg_intake *intake;
     int counted;            /* counted in in_flight until answered */
+    struct sg_generation *gen;  /* decoded with it; held until freed,
+                                   the intake points into its plugins */
 };
 
 /* --- answers ---------------------------------------------------------- */
@@ -138,12 +141,19 @@ static MHD_Result
 sg_http_post_done(struct sg_req *req, const char *url)
 {
     struct sg_http *h = req->http;
+    struct sg_gateway gw = *h->gw;
     const char *plugin = NULL, *ctype;
 
     sg_http_post_target(url, &plugin);
     ctype = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
                                         MHD_HTTP_HEADER_CONTENT_TYPE);
-    req->intake = sg_gateway_decode(h->gw, plugin, ctype,
+    if (gw.gens != NULL) {
+        req->gen = sg_generations_acquire(gw.gens);
+        gw.cfg = req->gen->cfg;
+        gw.plugins = req->gen->plugins;
+        gw.schemas = req->gen->schemas;
+    }
+    req->intake = sg_gateway_decode(&gw, plugin, ctype,
                                     (const unsigned char *)req->body.data,
                                     req->body.len);
     sg_buf_free(&req->body);
@@ -284,6 +294,7 @@ sg_http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
     sg_buf_free(&req->body);
     sg_intake_free(req->intake);
+    sg_generation_unref(req->gen);
     free(req);
     *con_cls = NULL;
 }
