@@ -240,7 +240,10 @@ sg_gateway_decode(struct sg_gateway *gw, const char *plugin_name,
     in->received_ms = sg_now_ms();
     in->content_type = content_type ? sg_xstrdup(content_type) : NULL;
     in->raw = sg_xmalloc(len + 1);
-    memcpy(in->raw, body, len);
+    if (len > 0) {
+        /* An empty body may come as NULL; memcpy must not see it. */
+        memcpy(in->raw, body, len);
+    }
     in->raw[len] = '\0';
     in->raw_len = len;
 

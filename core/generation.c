@@ -25,7 +25,10 @@
 struct sg_generations {
     pthread_mutex_t lock;
     struct sg_generation *current;
-    struct sg_generation *boot;     /* pinned: see above */
+    /* XXX: pinned, so its plugins and schemas stay loaded beside the
+     * current ones until restart; the pieces started from its
+     * configuration keep pointers into it. */
+    struct sg_generation *boot;
     unsigned long last_number;
 };
 

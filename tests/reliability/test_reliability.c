@@ -664,7 +664,11 @@ main(void)
                 test_nothing_lost_nothing_twice);
     rc = sg_test_run();
 
-    sg_td_stop(&sgd, SIGTERM);
+    /* Exit 0 also means no leak under LeakSanitizer. */
+    if (sg_td_stop(&sgd, SIGTERM) != 0) {
+        fprintf(stderr, "supplygated did not exit 0 on SIGTERM\n");
+        rc = 1;
+    }
     sg_redis_child_stop(&redis);
     if (rc == 0) {
         sg_test_rmdir(tmp);
