@@ -89,7 +89,7 @@ sg_daemon_load(struct sg_daemon *d, const char *file, int strict,
     if (g == NULL) {
         return -1;
     }
-    d->file = file;
+    d->file = g->cfg->file;     /* absolute: the same file on reload */
     d->boot = g;
     d->cfg = g->cfg;
     d->gens = sg_generations_new(g);

@@ -561,6 +561,12 @@ test_nothing_lost_nothing_twice(void)
         sg_rl_sleep_ms(100);
     }
     CU_ASSERT_TRUE(sg_rl_settled(c));
+    /* What the promise behind each 202 rests on. */
+    rep = redisCommand(c, "CONFIG GET appendfsync");
+    CU_ASSERT_TRUE(rep != NULL && rep->type == REDIS_REPLY_ARRAY &&
+                   rep->elements == 2 &&
+                   strcmp(rep->element[1]->str, "always") == 0);
+    freeReplyObject(rep);
     CU_ASSERT_TRUE(sg_rl_scan(c, "sg:stream:order", sg_rl_visit_copy) > 0);
     CU_ASSERT_TRUE(sg_rl_scan(c, "sg:events", sg_rl_visit_event) > 0);
     sg_rl_read_states(c);
