@@ -26,7 +26,8 @@ make -s -j"$(nproc)"
 # Leaks are checked at every exit, the daemon's included (the runtime
 # tests want exit 0 after SIGTERM); any finding fails the program.  No
 # suppressions: none of the libraries we use was found leaking.
-export ASAN_OPTIONS=detect_leaks=1:check_initialization_order=1:strict_init_order=1:detect_stack_use_after_return=1
+asan=detect_leaks=1:check_initialization_order=1:strict_init_order=1
+export ASAN_OPTIONS=$asan:detect_stack_use_after_return=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 make -s -j"$(nproc)" check || {
     cat tests/unit/*.log tests/runtime/*.log tests/reliability/*.log \
