@@ -228,6 +228,8 @@ sg_daemon_stop(struct sg_daemon *d)
 /*
  * Block the signals we handle in every thread, then wait for them here:
  * no async-signal-safety puzzles, and no thread is interrupted mid-write.
+ * Code in another thread asks for a reload with kill(getpid(), SIGHUP):
+ * raise() would aim at its own thread, where the signal stays blocked.
  */
 static int
 sg_daemon_wait(struct sg_daemon *d)

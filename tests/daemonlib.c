@@ -42,6 +42,7 @@ sg_td_start(struct sg_td *d)
     int i, port = 0;
 
     unlink(portfile);
+    /* The port is left as it was until the new one is known. */
     d->pid = fork();
     if (d->pid == 0) {
         FILE *log = fopen(logfile, "a");

@@ -84,6 +84,7 @@ static char *redis_dir;
 static atomic_int next_msg;
 static atomic_int n_accepted;
 static atomic_int n_no_retry_after;
+static atomic_int n_503, n_refused, n_no_answer;  /* attempts, by kind */
 static long long post_deadline_ms;
 
 static long long
@@ -164,10 +165,12 @@ sg_rl_send(CURL *curl, int i)
                    body, strlen(body), 10, &r);
         free(r.body);
         if (r.outcome == SG_TD_REFUSED) {
+            atomic_fetch_add(&n_refused, 1);
             sg_rl_sleep_ms(20);
             continue;
         }
         if (r.outcome == SG_TD_NO_ANSWER) {
+            atomic_fetch_add(&n_no_answer, 1);
             m->maybe_stored++;
             continue;
         }
@@ -183,6 +186,7 @@ sg_rl_send(CURL *curl, int i)
         /* A 503 cut short by a Redis crash may still have been stored:
          * the writer could not read the EXEC reply (see ingest.c). */
         m->maybe_stored++;
+        atomic_fetch_add(&n_503, 1);
         if (r.retry_after <= 0) {
             atomic_fetch_add(&n_no_retry_after, 1);
         }
@@ -257,7 +261,12 @@ sg_rl_redis_kill(void)
 static void
 sg_rl_daemon_kill_and_restart(void)
 {
+    int old_port = atomic_load(&sgd.port);
+
     CU_ASSERT_EQUAL(sg_td_stop(&sgd, SIGKILL), 128 + SIGKILL);
+    /* Until the new daemon has written its port, the clients keep
+     * knocking at the old one and are refused, as a partner would be. */
+    atomic_store(&sgd.port, old_port);
     CU_ASSERT_EQUAL_FATAL(sg_td_start(&sgd), 0);
 }
 
@@ -584,6 +593,9 @@ test_nothing_lost_nothing_twice(void)
            "processed %d, duplicates %d (client retries %d), lost %d\n",
            f.sent, f.attempts, f.accepted, f.processed, f.duplicates,
            f.retried, f.lost);
+    printf("    reliability: attempts answered 503 %d, refused %d, "
+           "unanswered %d\n", atomic_load(&n_503), atomic_load(&n_refused),
+           atomic_load(&n_no_answer));
     printf("    reliability: processed twice %d, copies not reported as "
            "duplicate_order %d, dead-lettered %d\n", f.twice,
            f.unreported, f.dead);
@@ -599,6 +611,10 @@ test_nothing_lost_nothing_twice(void)
     CU_ASSERT_EQUAL(f.bad_status, 0);
     CU_ASSERT_EQUAL(f.dead, 0);
     CU_ASSERT_EQUAL(atomic_load(&n_no_retry_after), 0);
+    /* The outages were seen: 503s while Redis was away, refusals
+     * while the daemon was. */
+    CU_ASSERT_TRUE(atomic_load(&n_503) > 0);
+    CU_ASSERT_TRUE(atomic_load(&n_refused) > 0);
     CU_ASSERT_TRUE(sg_rl_api_agrees());
 }
 
