@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "generation.h"
 #include "keys.h"
 #include "log.h"
 #include "redis.h"
@@ -25,6 +26,7 @@ struct sg_api {
     char *address;
     const struct sg_plugins *plugins;
     struct sg_ingest *ingest;
+    struct sg_generations *gens;    /* NULL: plugins above */
     pthread_mutex_t lock;
     redisContext *idle[SG_API_POOL];
     int n_idle;
@@ -41,6 +43,12 @@ sg_api_create(const char *redis_address, const struct sg_plugins *plugins,
     api->ingest = ingest;
     pthread_mutex_init(&api->lock, NULL);
     return api;
+}
+
+void
+sg_api_use_generations(struct sg_api *api, struct sg_generations *gens)
+{
+    api->gens = gens;
 }
 
 void
@@ -152,11 +160,15 @@ sg_api_healthz(struct sg_api *api, struct sg_answer *out)
 static void
 sg_api_plugins(struct sg_api *api, struct sg_answer *out)
 {
+    struct sg_generation *g = api->gens != NULL ?
+                              sg_generations_acquire(api->gens) : NULL;
+    const struct sg_plugins *plugins = g != NULL ? g->plugins :
+                                       api->plugins;
     json_t *arr = json_array();
     size_t i;
 
-    for (i = 0; i < api->plugins->n; i++) {
-        const struct sg_loaded_plugin *lp = &api->plugins->items[i];
+    for (i = 0; i < plugins->n; i++) {
+        const struct sg_loaded_plugin *lp = &plugins->items[i];
         const struct sg_plugin *d = lp->desc;
         json_t *types = json_array(), *docs = json_array();
         const char *const *t;
@@ -180,6 +192,7 @@ sg_api_plugins(struct sg_api *api, struct sg_answer *out)
             "ready", lp->ready));
     }
     sg_answer_json(out, 200, json_pack("{s:o}", "plugins", arr));
+    sg_generation_unref(g);
 }
 
 /* The field of an HGETALL reply, or NULL. */

@@ -37,6 +37,12 @@ void sg_api_free(struct sg_api *api);
 void sg_api_get(struct sg_api *api, const char *path,
                 struct sg_answer *out);
 
+/* List the plugins of the current generation of gens from now on,
+ * instead of the registry given at creation (generation.h). */
+struct sg_generations;
+void sg_api_use_generations(struct sg_api *api,
+                            struct sg_generations *gens);
+
 /* Fill out with a JSON error object {"error": code, "message": text}. */
 void sg_answer_error(struct sg_answer *out, int status, const char *code,
                      const char *text);

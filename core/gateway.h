@@ -27,6 +27,10 @@ struct sg_gateway {
     struct sg_ingest *ingest;
     const char *redis_address;  /* for the HTTP layer's own queries */
     struct sg_ack_counter *acks;    /* NULL: no acknowledgements */
+    /* When set (the daemon), each request decodes with the plugins and
+     * schemas of the generation current when its body is complete,
+     * instead of the three above (generation.h). */
+    struct sg_generations *gens;
 };
 
 /* One message on its way in: the decision and what must be stored. */

@@ -24,6 +24,7 @@
 #include "auth.h"
 #include "deadline.h"
 #include "ack_intake.h"
+#include "generation.h"
 #include "http.h"
 #include "log.h"
 
@@ -68,6 +69,8 @@ struct sg_req {
     struct sg_auth_verdict v;   /* who, from the headers */
     size_t limit;           /* body_limit of this partner */
     long long started_ms;   /* for http request_deadline */
+    struct sg_generation *gen;  /* decoded with it; held until freed,
+                                   the intake points into its plugins */
 };
 
 /* --- answers ---------------------------------------------------------- */
@@ -204,6 +207,7 @@ static MHD_Result
 sg_http_post_done(struct sg_req *req, const char *url)
 {
     struct sg_http *h = req->http;
+    struct sg_gateway gw = *h->gw;
     const char *plugin = NULL, *ctype;
 
     sg_http_post_target(url, &plugin);
@@ -215,7 +219,13 @@ sg_http_post_done(struct sg_req *req, const char *url)
     }
     ctype = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
                                         MHD_HTTP_HEADER_CONTENT_TYPE);
-    req->intake = sg_gateway_decode_as(h->gw, req->v.partner, plugin, ctype,
+    if (gw.gens != NULL) {
+        req->gen = sg_generations_acquire(gw.gens);
+        gw.cfg = req->gen->cfg;
+        gw.plugins = req->gen->plugins;
+        gw.schemas = req->gen->schemas;
+    }
+    req->intake = sg_gateway_decode_as(&gw, req->v.partner, plugin, ctype,
                                        (const unsigned char *)req->body.data,
                                        req->body.len);
     sg_buf_free(&req->body);
@@ -454,6 +464,7 @@ sg_http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
     sg_buf_free(&req->body);
     sg_intake_free(req->intake);
+    sg_generation_unref(req->gen);
     free(req);
     *con_cls = NULL;
 }

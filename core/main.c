@@ -7,6 +7,9 @@
  * listener; on SIGTERM the listener stops taking connections first, the
  * requests in flight are answered, the writer flushes, the workers finish
  * the entry in hand, and Redis stops last.
+ *
+ * SIGHUP reloads the configuration, schemas and plugins as a new
+ * generation (generation.c); requests in flight finish on the old one.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,6 +24,7 @@
 #include "api.h"
 #include "config.h"
 #include "gateway.h"
+#include "generation.h"
 #include "http.h"
 #include "ingest.h"
 #include "log.h"
@@ -31,13 +35,15 @@
 #include "worker.h"
 
 struct sg_daemon {
-    struct sg_config *cfg;
-    struct sg_plugins *plugins;
-    struct sg_schemas *schemas;
+    const char *file;           /* the configuration, read again on HUP */
+    struct sg_generations *gens;
+    /* The first generation, pinned by gens: what only a restart
+     * changes (listener, Redis, workers) is read from it. */
+    struct sg_generation *boot;
+    const struct sg_config *cfg;    /* boot->cfg */
     struct sg_redis_child redis;
     char *redis_address;
     struct sg_ingest *ingest;
-    struct sg_rules *rules;
     struct sg_workers *workers;
     struct sg_api *api;
     struct sg_gateway gw;
@@ -57,7 +63,9 @@ sg_usage(FILE *out)
         "  -V, --version       print the version\n"
         "\n"
         "Runs in the foreground and logs to stderr.  SIGTERM or SIGINT\n"
-        "stop it after answering the requests in flight.\n");
+        "stop it after answering the requests in flight; SIGHUP reloads\n"
+        "the configuration, schemas and plugins (a broken file is\n"
+        "refused and the running one kept).\n");
 }
 
 static void
@@ -73,60 +81,47 @@ sg_print_errors(const struct sg_errors *errs)
 /* --- loading: configuration, plugins, schemas -------------------------- */
 
 static int
-sg_daemon_load(struct sg_daemon *d, const char *file, struct sg_errors *errs)
+sg_daemon_load(struct sg_daemon *d, const char *file, int strict,
+               struct sg_errors *errs)
 {
-    d->plugins = sg_plugins_new();
-    d->cfg = sg_config_load(file, sg_plugins_probe, d->plugins, errs);
-    if (d->cfg == NULL) {
+    struct sg_generation *g = sg_generation_load(file, strict, errs);
+
+    if (g == NULL) {
         return -1;
     }
+    d->file = g->cfg->file;     /* absolute: the same file on reload */
+    d->boot = g;
+    d->cfg = g->cfg;
+    d->gens = sg_generations_new(g);
     sg_log_set_level(d->cfg->log_level);
-    d->schemas = sg_schemas_load(d->cfg->schema_dir, errs);
-    if (d->schemas == NULL) {
-        return -1;
-    }
-    if (sg_plugins_init(d->plugins, d->cfg, errs) != 0) {
-        return -1;
-    }
     return 0;
-}
-
-/* Every document type a loaded plugin produces must have a schema. */
-static int
-sg_daemon_check_types(struct sg_daemon *d, struct sg_errors *errs)
-{
-    size_t i;
-    const char *const *t;
-
-    for (i = 0; i < d->plugins->n; i++) {
-        const struct sg_plugin *p = d->plugins->items[i].desc;
-
-        for (t = p->document_types; t != NULL && *t != NULL; t++) {
-            if (!sg_schemas_has(d->schemas, *t)) {
-                sg_errors_addf(errs, "config", "%s: plugin %s produces "
-                               "\"%s\" documents but %s/%s.xsd does not "
-                               "exist", d->cfg->file,
-                               d->plugins->items[i].name, *t,
-                               d->cfg->schema_dir, *t);
-            }
-        }
-    }
-    return errs->n == 0 ? 0 : -1;
 }
 
 /* --- running ----------------------------------------------------------- */
 
+/* Each entry runs on the rules of the generation current when it
+ * starts; a reload meanwhile does not change its decision halfway. */
 static enum sg_rules_result
 sg_apply(void *arg, redisContext *c, const struct sg_entry *e,
          long long now_ms, struct sg_errors *errs)
 {
-    return sg_rules_apply(arg, c, e, now_ms, errs);
+    struct sg_generation *g = sg_generations_acquire(arg);
+    enum sg_rules_result res;
+
+    res = sg_rules_apply(g->rules, c, e, now_ms, errs);
+    sg_generation_unref(g);
+    return res;
 }
 
 static long
 sg_sweep(void *arg, redisContext *c, long long now_ms)
 {
-    return sg_rules_sweep(arg, c, now_ms);
+    struct sg_generation *g = sg_generations_acquire(arg);
+    long n;
+
+    n = sg_rules_sweep(g->rules, c, now_ms);
+    sg_generation_unref(g);
+    return n;
 }
 
 static int
@@ -176,10 +171,9 @@ sg_daemon_start(struct sg_daemon *d)
         return -1;
     }
     d->ingest = sg_ingest_start(d->redis_address);
-    d->rules = sg_rules_create(d->cfg);
-    types = sg_schemas_types(d->schemas);
+    types = sg_schemas_types(d->boot->schemas);
     {
-        struct sg_worker_handler h = {sg_apply, sg_sweep, d->rules};
+        struct sg_worker_handler h = {sg_apply, sg_sweep, d->gens};
 
         d->workers = sg_workers_start(d->cfg, d->redis_address, types, &h);
     }
@@ -188,13 +182,15 @@ sg_daemon_start(struct sg_daemon *d)
                "threads");
         return -1;
     }
-    d->api = sg_api_create(d->redis_address, d->plugins, d->ingest);
+    d->api = sg_api_create(d->redis_address, d->boot->plugins, d->ingest);
+    sg_api_use_generations(d->api, d->gens);
     d->gw.cfg = d->cfg;
-    d->gw.plugins = d->plugins;
-    d->gw.schemas = d->schemas;
+    d->gw.plugins = d->boot->plugins;
+    d->gw.schemas = d->boot->schemas;
     d->gw.ingest = d->ingest;
     d->gw.redis_address = d->redis_address;
     d->gw.acks = sg_ack_counter_new(d->redis_address);
+    d->gw.gens = d->gens;
     d->http = sg_http_start(d->cfg, &d->gw, d->api);
     if (d->http == NULL) {
         return -1;
@@ -227,20 +223,19 @@ sg_daemon_stop(struct sg_daemon *d)
     sg_workers_stop(d->workers);
     sg_api_free(d->api);
     sg_ack_counter_free(d->gw.acks);
-    sg_rules_free(d->rules);
     sg_redis_child_stop(&d->redis);
-    sg_plugins_free(d->plugins);
-    sg_schemas_free(d->schemas);
-    sg_config_free(d->cfg);
+    sg_generations_free(d->gens);
     free(d->redis_address);
 }
 
 /*
  * Block the signals we handle in every thread, then wait for them here:
  * no async-signal-safety puzzles, and no thread is interrupted mid-write.
+ * Code in another thread asks for a reload with kill(getpid(), SIGHUP):
+ * raise() would aim at its own thread, where the signal stays blocked.
  */
 static int
-sg_daemon_wait(void)
+sg_daemon_wait(struct sg_daemon *d)
 {
     sigset_t set;
     int sig = 0;
@@ -254,10 +249,9 @@ sg_daemon_wait(void)
             continue;
         }
         if (sig == SIGHUP) {
-            /* XXX: no reload yet; SIGHUP is logged and ignored, restart
-             * the daemon to apply a new configuration. */
-            sg_log(SG_LOG_WARN, "main", NULL, "SIGHUP: reload is not "
-                   "supported yet; restart to apply changes");
+            sg_log(SG_LOG_NOTICE, "main", NULL, "SIGHUP: reloading %s",
+                   d->file);
+            sg_generations_reload(d->gens, d->file);
             continue;
         }
         return sig;
@@ -313,25 +307,19 @@ main(int argc, char **argv)
     sg_xml_init();
     memset(&d, 0, sizeof(d));
     sg_errors_init(&errs, 200);
-    if (sg_daemon_load(&d, file, &errs) != 0 ||
-        sg_daemon_check_types(&d, &errs) != 0 ||
-        (check && d.plugins->n_refused > 0)) {
+    if (sg_daemon_load(&d, file, check, &errs) != 0) {
         sg_print_errors(&errs);
-        if (d.plugins->n_refused > 0) {
-            fprintf(stderr, "supplygated: %zu plugin(s) refused (see "
-                    "above)\n", d.plugins->n_refused);
-        }
         goto out;
     }
     if (check) {
         printf("supplygated: %s is valid: %zu plugin(s), %zu "
-               "supplier(s)\n", d.cfg->file, d.plugins->n,
+               "supplier(s)\n", d.cfg->file, d.boot->plugins->n,
                d.cfg->n_suppliers);
         rc = 0;
         goto out;
     }
     if (sg_daemon_start(&d) == 0) {
-        sig = sg_daemon_wait();
+        sig = sg_daemon_wait(&d);
         sg_log(SG_LOG_NOTICE, "main", NULL, "signal %d: draining and "
                "stopping", sig);
         rc = 0;
