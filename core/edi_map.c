@@ -102,15 +102,17 @@ mc_chars(const char *v)
 
 /*
  * Digits of a numeric value, or -1 when it holds anything else: an
- * optional leading minus, digits, and (decimal != 0) one decimal mark.
+ * optional leading sign, digits, and (decimal != 0) one decimal mark.
  * Signs and marks do not count towards the length, in both standards.
+ * Neither standard sends a plus sign, but its meaning is plain and
+ * partners' systems print one: it is tolerated.
  */
 static int
 mc_numeric(const char *v, char decimal, char alt_decimal)
 {
     int digits = 0, marks = 0;
 
-    if (*v == '-') {
+    if (*v == '-' || *v == '+') {
         v++;
     }
     for (; *v != '\0'; v++) {
