@@ -412,8 +412,13 @@ mc_element(struct mc *mc, const struct sg_edi_segment *seg, int element,
     }
 }
 
-/* X12 syntax notes: P paired, R required, C conditional, L list
- * conditional, E exclusion. */
+/*
+ * X12 syntax notes: P paired, R required, C conditional, L list
+ * conditional, E exclusion.
+ * XXX: only between the elements of a segment; conditions between the
+ * components of a composite (C040, C001) and EDIFACT dependency notes
+ * (D1..D7) are not checked, so such a violation passes.
+ */
 static void
 mc_condition(struct mc *mc, const struct sg_edi_segment *seg,
              const struct sg_edi_cond *c)

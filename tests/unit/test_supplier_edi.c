@@ -390,6 +390,12 @@ test_init_defaults_and_bounds(void)
     CU_ASSERT_EQUAL(plugin->init(&host, "config", &ctx), -1);
     CU_ASSERT_PTR_NULL(ctx);
     opt_max_documents = 1000;
+
+    /* The segment maps must load: a missing directory is refused. */
+    opt_edi_maps = "/nonexistent/edi-maps";
+    CU_ASSERT_EQUAL(plugin->init(&host, "config", &ctx), -1);
+    CU_ASSERT_PTR_NULL(ctx);
+    opt_edi_maps = NULL;
 }
 
 /* --- X12 850 ----------------------------------------------------------- */
@@ -694,6 +700,29 @@ test_x12_ctt_count(void)
     CU_ASSERT_STRING_EQUAL(t->diags[i].tag, "CTT");
     CU_ASSERT_EQUAL(t->diags[i].element, 1);
     CU_ASSERT_EQUAL(t->diags[i].line, 7);
+    t_sink_free(t);
+    plugin->exit(ctx);
+}
+
+/* ORDERS are checked against their map too: no BGM is AK3 code 3 at
+ * the segment where BGM belongs, and nothing is mapped. */
+static void
+test_edifact_structure(void)
+{
+    static const char text[] =
+        "UNB+UNOC:3+ACMEPARTS:ZZ+SUPPLYGATE:ZZ+261204:1200+9'"
+        "UNH+1+ORDERS:D:96A:UN'DTM+137:20261204:102'"
+        "NAD+SU+ACMEPARTS::92'LIN+1++A-1:IN'QTY+21:2'UNS+S'"
+        "UNT+7+1'UNZ+1+9'";
+    void *ctx = t_init();
+    struct t_sink *t = t_decode_mem(ctx, text, sizeof(text) - 1);
+    int i = t_find(t, "edi.seg.3");
+
+    CU_ASSERT_EQUAL(t->n_docs, 0);
+    CU_ASSERT_EQUAL(t->n_diags, 1);
+    CU_ASSERT_FATAL(i >= 0);
+    CU_ASSERT_EQUAL(t->diags[i].segment, 3);
+    CU_ASSERT_STRING_EQUAL(t->diags[i].tag, "BGM");
     t_sink_free(t);
     plugin->exit(ctx);
 }
@@ -1206,6 +1235,7 @@ main(void)
     CU_add_test(s, "x12 mapping errors", test_x12_mapping_errors);
     CU_add_test(s, "x12 no lines", test_x12_no_lines);
     CU_add_test(s, "x12 ctt count", test_x12_ctt_count);
+    CU_add_test(s, "edifact structure", test_edifact_structure);
     CU_add_test(s, "x12 broken envelope", test_x12_broken_envelope);
     CU_add_test(s, "x12 unsupported set", test_x12_unsupported_set);
     CU_add_test(s, "not EDI", test_not_edi);
