@@ -524,7 +524,7 @@ test_x12_element_errors(void)
     free(r);
 }
 
-/* --- EDIFACT -------------------------------------------------------------- */
+/* --- EDIFACT ------------------------------------------------------------ */
 
 static void
 test_edifact_structure(void)
