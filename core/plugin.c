@@ -171,6 +171,9 @@ sg_plugins_init(struct sg_plugins *p, const struct sg_config *cfg,
 {
     size_t i;
 
+    /* Plugins keep the host pointer for logging: it lives in p. */
+    p->host = sg_host;
+    p->host.schema_dir = cfg->schema_dir;
     for (i = 0; i < p->n; i++) {
         struct sg_loaded_plugin *lp = &p->items[i];
         const struct sg_plugin_conf *pc = sg_plugins_section(cfg, lp->name);
@@ -179,7 +182,7 @@ sg_plugins_init(struct sg_plugins *p, const struct sg_config *cfg,
             lp->ready = 1;
             continue;
         }
-        if (lp->desc->init(&sg_host, pc ? pc->section : NULL,
+        if (lp->desc->init(&p->host, pc ? pc->section : NULL,
                            &lp->ctx) != 0) {
             sg_errors_addf(errs, "plugin.init", "%s:%d: plugin %s failed "
                            "to initialise (see its log lines)", cfg->file,

@@ -28,6 +28,7 @@ struct sg_plugins {
     size_t n;
     struct sg_loaded_plugin *items;
     size_t n_refused;           /* plugins skipped, logged as errors */
+    struct sg_host host;        /* what init() got; plugins keep it */
 };
 
 struct sg_plugins *sg_plugins_new(void);

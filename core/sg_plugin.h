@@ -43,7 +43,7 @@
 
 #define SG_PLUGIN_MAGIC      0x53475031u      /* "SGP1" */
 #define SG_PLUGIN_ABI_MAJOR  1
-#define SG_PLUGIN_ABI_MINOR  0
+#define SG_PLUGIN_ABI_MINOR  1
 #define SG_PLUGIN_SYMBOL     "sg_plugin_descriptor"
 
 /* The first four fields of every descriptor, filled in for the author. */
@@ -146,6 +146,14 @@ struct sg_host {
     /* Values of the plugin's options, as configured or defaulted. */
     const char *(*option_string)(const void *config, const char *name);
     long (*option_int)(const void *config, const char *name);
+
+    /*
+     * ABI 1.1: the configuration's schema_dir (absolute, or relative to
+     * the daemon's working directory), where data files such as the EDI
+     * segment maps live.  Valid during init() only: copy it.  Read it
+     * only when struct_size covers it; NULL when the host has none.
+     */
+    const char *schema_dir;
 };
 
 struct sg_plugin {

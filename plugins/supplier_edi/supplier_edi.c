@@ -15,6 +15,7 @@
  * and date handling, the canonical XML writer and the reporting helpers.
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,10 +35,51 @@ static const struct sg_option sedi_options[] = {
      "also accept orders already in the canonical XML form"},
     {SG_OPT_INT, "max_documents", NULL, SEDI_DEFAULT_MAX_DOCUMENTS, 1,
      100000, "most orders one message may carry; more rejects it"},
+    {SG_OPT_STRING, "edi_maps", "", 0, 0, 0,
+     "directory of the X12/EDIFACT segment maps; empty: schema_dir/edi"},
     {SG_OPT_END, NULL, NULL, 0, 0, 0, NULL}
 };
 
 /* --- init ---------------------------------------------------------------- */
+
+/* The segment maps every 850 and ORDERS is checked against; a bad or
+ * missing map directory is a configuration error. */
+static int
+sedi_load_maps(struct sedi_ctx *ctx, const void *config)
+{
+    static const char *const sets[] = {"850", "ORDERS", NULL};
+    const struct sg_host *host = ctx->host;
+    const char *dir = NULL;
+    char *owned = NULL, err[512];
+
+    if (config != NULL && host->option_string != NULL) {
+        dir = host->option_string(config, "edi_maps");
+    }
+    if ((dir == NULL || dir[0] == '\0') &&
+        host->struct_size >= offsetof(struct sg_host, schema_dir) +
+                             sizeof(host->schema_dir) &&
+        host->schema_dir != NULL) {
+        owned = sg_xasprintf("%s/edi", host->schema_dir);
+        dir = owned;
+    }
+    if (dir == NULL || dir[0] == '\0') {
+        host->log(SG_LOG_ERROR, SEDI_NAME, NULL, "no directory of EDI "
+                  "segment maps: set edi_maps (this host gives no "
+                  "schema_dir)");
+        return -1;
+    }
+    ctx->maps = sg_edi_maps_load(dir, sets, err, sizeof(err));
+    if (ctx->maps == NULL) {
+        host->log(SG_LOG_ERROR, SEDI_NAME, NULL, "EDI segment maps: %s",
+                  err);
+        free(owned);
+        return -1;
+    }
+    host->log(SG_LOG_INFO, SEDI_NAME, NULL, "%zu EDI segment maps from %s",
+              sg_edi_maps_count(ctx->maps), dir);
+    free(owned);
+    return 0;
+}
 
 static int
 sedi_init(const struct sg_host *host, const void *config, void **ctxp)
@@ -60,6 +102,10 @@ sedi_init(const struct sg_host *host, const void *config, void **ctxp)
     if (ctx->max_documents < 1 || ctx->max_documents > 100000) {
         host->log(SG_LOG_ERROR, SEDI_NAME, NULL, "max_documents %ld is "
                   "out of range (1..100000)", ctx->max_documents);
+        free(ctx);
+        return -1;
+    }
+    if (sedi_load_maps(ctx, config) != 0) {
         free(ctx);
         return -1;
     }
@@ -761,6 +807,7 @@ sedi_on_tx(void *arg, const struct sg_edi_transaction *tx)
     struct sedi_run *run = arg;
     const struct sg_edi_segment *head = tx->n_segments > 0 ?
                                         &tx->segments[0] : NULL;
+    const struct sg_edi_map *map;
     struct sedi_order o;
     int x12 = tx->env.syntax == SG_EDI_X12, rc = 0;
 
@@ -779,6 +826,15 @@ sedi_on_tx(void *arg, const struct sg_edi_transaction *tx)
      * whole, and mapping a broken set would only add noise. */
     if (tx->has_errors) {
         return 0;
+    }
+    /* Structure first (edi_map.h): a set that breaks its segment map is
+     * rejected with every position, before mapping reads it.
+     * XXX: a version with no map (X12 003010, EDIFACT D96B ...) is
+     * mapped unchecked; the partner learns of structure errors only
+     * through the mapper's own checks. */
+    map = sg_edi_maps_find(run->ctx->maps, tx);
+    if (map != NULL && sg_edi_map_check(map, tx, sedi_on_diag, run) != 0) {
+        return run->stop ? -1 : 0;
     }
 
     sedi_order_init(&o, x12 ? "x12" : "edifact");
@@ -872,7 +928,12 @@ sedi_sniff(const unsigned char *data, size_t len)
 static void
 sedi_exit(void *ctx)
 {
+    struct sedi_ctx *c = ctx;
+
     /* libxml2 stays initialised: the core uses it too. */
+    if (c != NULL) {
+        sg_edi_maps_free(c->maps);
+    }
     free(ctx);
 }
 

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "edi.h"
+#include "edi_map.h"
 #include "sg_plugin.h"
 #include "util.h"
 
@@ -28,6 +29,7 @@ struct sedi_ctx {
     const struct sg_host *host;
     int accept_xml;             /* option accept_xml */
     long max_documents;         /* option max_documents */
+    struct sg_edi_maps *maps;   /* 850 and ORDERS segment maps */
 };
 
 /* One decode() call. */

@@ -1148,6 +1148,47 @@ test_inbound_acks_matched(void)
     json_decref(ack);
 }
 
+/* A corpus 850 that breaks X12 syntax notes: the 850 segment map
+ * rejects it with the AK4 code and the exact positions. */
+static void
+test_structure_850(void)
+{
+    long status;
+    json_t *answer, *err;
+    size_t i;
+    int po1 = 0, po4 = 0;
+
+    answer = sg_rt_post_file("tests/data/corpus/x12/850-ediengine-syntax-"
+                             "notes-error.edi", "application/EDI-X12",
+                             &status);
+    CU_ASSERT_EQUAL(status, 422);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(answer);
+    CU_ASSERT_STRING_EQUAL(sg_js(answer, "status"), "rejected");
+    CU_ASSERT_EQUAL(json_array_size(json_object_get(answer, "errors")), 3);
+    json_array_foreach(json_object_get(answer, "errors"), i, err) {
+        long seg = json_integer_value(json_object_get(err, "segment"));
+        long el = json_integer_value(json_object_get(err, "element"));
+        long line = json_integer_value(json_object_get(err, "line"));
+
+        CU_ASSERT_STRING_EQUAL(sg_js(err, "code"), "edi.elem.2");
+        if (strcmp(sg_js(err, "tag"), "PO1") == 0) {
+            po1++;
+            CU_ASSERT_EQUAL(seg, 15);
+            CU_ASSERT_EQUAL(el, 7);
+            CU_ASSERT_EQUAL(line, 15);
+        } else {
+            po4++;
+            CU_ASSERT_STRING_EQUAL(sg_js(err, "tag"), "PO4");
+            CU_ASSERT_EQUAL(seg, 32);
+            CU_ASSERT_EQUAL(el, 6);
+            CU_ASSERT_EQUAL(line, 32);
+        }
+    }
+    CU_ASSERT_EQUAL(po1, 1);
+    CU_ASSERT_EQUAL(po4, 2);
+    json_decref(answer);
+}
+
 int
 main(void)
 {
@@ -1174,6 +1215,8 @@ main(void)
                 test_broken_850);
     CU_add_test(s, "XML order: 422 at the partner's own line",
                 test_xml_error_line);
+    CU_add_test(s, "an 850 breaking its segment map: 422 with AK4 codes",
+                test_structure_850);
     CU_add_test(s, "415, 400, 413, 404; plugins and health",
                 test_bad_requests);
     CU_add_test(s, "Redis down: 503 and Retry-After, then recovery",

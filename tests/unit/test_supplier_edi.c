@@ -47,11 +47,17 @@ host_log(enum sg_log_level level, const char *name, const char *msg_id,
     fputc('\n', stderr);
 }
 
+/* The schema_dir the host hands out, and the edi_maps option. */
+static char *schema_dir;
+static const char *opt_edi_maps;
+
 static const char *
 host_string(const void *config, const char *name)
 {
     (void)config;
-    (void)name;
+    if (strcmp(name, "edi_maps") == 0) {
+        return opt_edi_maps;
+    }
     return NULL;
 }
 
@@ -68,7 +74,8 @@ host_int(const void *config, const char *name)
     return 0;
 }
 
-static const struct sg_host host = {
+/* Not const: main() points schema_dir at the source tree's schemas. */
+static struct sg_host host = {
     .abi_major = SG_PLUGIN_ABI_MAJOR,
     .abi_minor = SG_PLUGIN_ABI_MINOR,
     .struct_size = sizeof(struct sg_host),
@@ -351,7 +358,10 @@ test_descriptor(void)
     CU_ASSERT_EQUAL(o[1].default_int, 1000);
     CU_ASSERT_EQUAL(o[1].min, 1);
     CU_ASSERT_EQUAL(o[1].max, 100000);
-    CU_ASSERT_EQUAL(o[2].type, SG_OPT_END);
+    CU_ASSERT_EQUAL(o[2].type, SG_OPT_STRING);
+    CU_ASSERT_STRING_EQUAL(o[2].name, "edi_maps");
+    CU_ASSERT_STRING_EQUAL(o[2].default_string, "");
+    CU_ASSERT_EQUAL(o[3].type, SG_OPT_END);
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(plugin->sniff);
     /* No set visible yet: still ours to read and report on. */
@@ -390,6 +400,12 @@ test_init_defaults_and_bounds(void)
     CU_ASSERT_EQUAL(plugin->init(&host, "config", &ctx), -1);
     CU_ASSERT_PTR_NULL(ctx);
     opt_max_documents = 1000;
+
+    /* The segment maps must load: a missing directory is refused. */
+    opt_edi_maps = "/nonexistent/edi-maps";
+    CU_ASSERT_EQUAL(plugin->init(&host, "config", &ctx), -1);
+    CU_ASSERT_PTR_NULL(ctx);
+    opt_edi_maps = NULL;
 }
 
 /* --- X12 850 ----------------------------------------------------------- */
@@ -612,7 +628,8 @@ test_x12_missing_beg(void)
     };
     void *ctx = t_init();
     struct t_sink *t = t_decode_x12(ctx, body);
-    int i = t_find(t, "supplier_edi.missing_beg");
+    /* The 850 map finds it first: mandatory segment missing (AK3 3). */
+    int i = t_find(t, "edi.seg.3");
 
     CU_ASSERT_EQUAL(t->n_docs, 0);
     CU_ASSERT_EQUAL(t->n_diags, 1);
@@ -626,6 +643,8 @@ test_x12_missing_beg(void)
     plugin->exit(ctx);
 }
 
+/* Element errors are found by the 850 map before mapping, with the
+ * AK4 code of each: 1 missing, 8 bad date, 6 bad character. */
 static void
 test_x12_mapping_errors(void)
 {
@@ -641,20 +660,20 @@ test_x12_mapping_errors(void)
     int i;
 
     CU_ASSERT_EQUAL(t->n_docs, 0);
-    CU_ASSERT_EQUAL(t->n_diags, 5);
+    CU_ASSERT_EQUAL_FATAL(t->n_diags, 4);
 
-    i = t_find(t, "supplier_edi.missing_order_number");
+    i = t_find(t, "edi.elem.1");
     CU_ASSERT_FATAL(i >= 0);
     CU_ASSERT_EQUAL(t->diags[i].segment, 4);
     CU_ASSERT_STRING_EQUAL(t->diags[i].tag, "BEG");
     CU_ASSERT_EQUAL(t->diags[i].element, 3);
 
-    i = t_find(t, "supplier_edi.bad_date");
+    i = t_find(t, "edi.elem.8");
     CU_ASSERT_FATAL(i >= 0);
     CU_ASSERT_EQUAL(t->diags[i].segment, 4);
     CU_ASSERT_EQUAL(t->diags[i].element, 5);
 
-    i = t_find(t, "supplier_edi.bad_quantity");
+    i = t_find(t, "edi.elem.6");
     CU_ASSERT_FATAL(i >= 0);
     CU_ASSERT_EQUAL(t->diags[i].segment, 5);
     CU_ASSERT_STRING_EQUAL(t->diags[i].tag, "PO1");
@@ -662,17 +681,58 @@ test_x12_mapping_errors(void)
     CU_ASSERT_EQUAL(t->diags[i].line, 5);
 
     /* X12 has no decimal comma. */
-    i = t_find(t, "supplier_edi.bad_price");
-    CU_ASSERT_FATAL(i >= 0);
-    CU_ASSERT_EQUAL(t->diags[i].segment, 6);
-    CU_ASSERT_EQUAL(t->diags[i].element, 4);
+    CU_ASSERT_STRING_EQUAL(t->diags[3].code, "edi.elem.6");
+    CU_ASSERT_EQUAL(t->diags[3].segment, 6);
+    CU_ASSERT_EQUAL(t->diags[3].element, 4);
+    t_sink_free(t);
+    plugin->exit(ctx);
+}
 
-    i = t_find(t, "supplier_edi.ctt_count");
+/* A well-formed 850 whose CTT disagrees: the mapper's own check. */
+static void
+test_x12_ctt_count(void)
+{
+    static const char *const body[] = {
+        "BEG*00*SA*PO-CTT-1**20261204",
+        "PO1*1*2*EA*1**BP*A",
+        "PO1*2*2*EA*1.5**BP*B",
+        "CTT*3",
+        NULL
+    };
+    void *ctx = t_init();
+    struct t_sink *t = t_decode_x12(ctx, body);
+    int i = t_find(t, "supplier_edi.ctt_count");
+
+    CU_ASSERT_EQUAL(t->n_docs, 0);
+    CU_ASSERT_EQUAL(t->n_diags, 1);
     CU_ASSERT_FATAL(i >= 0);
     CU_ASSERT_EQUAL(t->diags[i].segment, 7);
     CU_ASSERT_STRING_EQUAL(t->diags[i].tag, "CTT");
     CU_ASSERT_EQUAL(t->diags[i].element, 1);
     CU_ASSERT_EQUAL(t->diags[i].line, 7);
+    t_sink_free(t);
+    plugin->exit(ctx);
+}
+
+/* ORDERS are checked against their map too: no BGM is AK3 code 3 at
+ * the segment where BGM belongs, and nothing is mapped. */
+static void
+test_edifact_structure(void)
+{
+    static const char text[] =
+        "UNB+UNOC:3+ACMEPARTS:ZZ+SUPPLYGATE:ZZ+261204:1200+9'"
+        "UNH+1+ORDERS:D:96A:UN'DTM+137:20261204:102'"
+        "NAD+SU+ACMEPARTS::92'LIN+1++A-1:IN'QTY+21:2'UNS+S'"
+        "UNT+7+1'UNZ+1+9'";
+    void *ctx = t_init();
+    struct t_sink *t = t_decode_mem(ctx, text, sizeof(text) - 1);
+    int i = t_find(t, "edi.seg.3");
+
+    CU_ASSERT_EQUAL(t->n_docs, 0);
+    CU_ASSERT_EQUAL(t->n_diags, 1);
+    CU_ASSERT_FATAL(i >= 0);
+    CU_ASSERT_EQUAL(t->diags[i].segment, 3);
+    CU_ASSERT_STRING_EQUAL(t->diags[i].tag, "BGM");
     t_sink_free(t);
     plugin->exit(ctx);
 }
@@ -687,13 +747,15 @@ test_x12_no_lines(void)
     };
     void *ctx = t_init();
     struct t_sink *t = t_decode_x12(ctx, body);
-    int i = t_find(t, "supplier_edi.no_lines");
+    /* The mandatory PO1 loop is missing (AK3 3), reported at CTT. */
+    int i = t_find(t, "edi.seg.3");
 
     CU_ASSERT_EQUAL(t->n_docs, 0);
     CU_ASSERT_EQUAL(t->n_diags, 1);
     CU_ASSERT_FATAL(i >= 0);
-    CU_ASSERT_EQUAL(t->diags[i].segment, 6);
+    CU_ASSERT_EQUAL(t->diags[i].segment, 5);
     CU_ASSERT_STRING_EQUAL(t->diags[i].tag, "PO1");
+    CU_ASSERT_EQUAL(t->diags[i].line, 5);
     t_sink_free(t);
     plugin->exit(ctx);
 }
@@ -1156,6 +1218,7 @@ main(void)
         fprintf(stderr, "no %s in %s\n", SG_PLUGIN_SYMBOL, so);
         return 1;
     }
+    host.schema_dir = schema_dir = sg_xstrdup(sg_test_srcpath("schemas"));
     xmlInitParser();
     sp = xmlSchemaNewParserCtxt(sg_test_srcpath("schemas/order.xsd"));
     schema = xmlSchemaParse(sp);
@@ -1181,6 +1244,8 @@ main(void)
     CU_add_test(s, "x12 missing BEG", test_x12_missing_beg);
     CU_add_test(s, "x12 mapping errors", test_x12_mapping_errors);
     CU_add_test(s, "x12 no lines", test_x12_no_lines);
+    CU_add_test(s, "x12 ctt count", test_x12_ctt_count);
+    CU_add_test(s, "edifact structure", test_edifact_structure);
     CU_add_test(s, "x12 broken envelope", test_x12_broken_envelope);
     CU_add_test(s, "x12 unsupported set", test_x12_unsupported_set);
     CU_add_test(s, "not EDI", test_not_edi);

@@ -698,6 +698,8 @@ main(void)
     plugins = sg_plugins_new();
     load("supplier_edi", "plugins/supplier_edi/.libs/supplier_edi.so");
     load("wms_stock", "plugins/wms_stock/.libs/wms_stock.so");
+    /* supplier_edi finds its segment maps under the schemas. */
+    cfg.schema_dir = sg_xstrdup(sg_test_srcpath("schemas"));
     sg_errors_init(&errs, 10);
     if (sg_plugins_init(plugins, &cfg, &errs) != 0) {
         fprintf(stderr, "plugins did not initialise\n");
