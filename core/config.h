@@ -36,6 +36,16 @@ struct sg_approval {
     double director_above;  /* amounts above need a director */
 };
 
+/* How fast a ticket of one severity must get its first answer. */
+struct sg_feedback_severity {
+    const char *name;       /* "critical", "high", "medium", "low" */
+    long first_response;    /* seconds from the ticket's creation */
+    long escalate_again;    /* seconds after the first escalation until
+                               the second; 0: no second level */
+};
+
+#define SG_FEEDBACK_SEVERITIES 4
+
 /* One plugin to load and its configuration section. */
 struct sg_plugin_conf {
     char *name;             /* section title */
@@ -86,6 +96,10 @@ struct sg_config {
     struct sg_approval *approvals;
     size_t n_approvals;
 
+    /* feedback (after-sales) */
+    struct sg_feedback_severity feedback[SG_FEEDBACK_SEVERITIES];
+    long follow_up_after;   /* seconds from resolution to the follow-up */
+
     struct sg_plugin_conf *plugins;
     size_t n_plugins;
 
@@ -121,6 +135,10 @@ const struct sg_supplier *sg_config_supplier(const struct sg_config *cfg,
 /* The approval rule for category, else "default", else NULL. */
 const struct sg_approval *sg_config_approval(const struct sg_config *cfg,
                                              const char *category);
+
+/* The limits of a ticket severity, or NULL for an unknown one. */
+const struct sg_feedback_severity *
+sg_config_feedback(const struct sg_config *cfg, const char *severity);
 
 /* Values of a plugin section's options (used behind struct sg_host). */
 const char *sg_config_plugin_string(const void *section, const char *name);

@@ -93,10 +93,8 @@ sg_gateway_choose(struct sg_gateway *gw, struct sg_intake *in,
         }
         return lp;
     }
-    lp = sg_plugins_for_type(gw->plugins, in->content_type);
-    if (lp == NULL) {
-        lp = sg_plugins_sniff(gw->plugins, in->raw, in->raw_len);
-    }
+    lp = sg_plugins_choose(gw->plugins, in->content_type, in->raw,
+                           in->raw_len);
     if (lp == NULL) {
         sg_errors_addf(&in->errs, "message.unsupported_type",
                        "no plugin accepts content type \"%s\" and none "

@@ -270,6 +270,52 @@ sg_plugins_sniff(const struct sg_plugins *p, const unsigned char *data,
     return best;
 }
 
+/* Does plugin lp declare this media type? */
+static int
+sg_plugin_takes(const struct sg_loaded_plugin *lp, const char *content_type)
+{
+    const char *const *t;
+
+    if (!lp->ready || lp->desc->content_types == NULL) {
+        return 0;
+    }
+    for (t = lp->desc->content_types; *t != NULL; t++) {
+        if (sg_media_type_is(content_type, *t)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Several plugins may declare one media type (application/json for CRM
+ * tickets and carrier webhooks, application/xml for orders and
+ * tickets): the body's shape, as each one's sniff() judges it, decides
+ * between them.  With no sniff above 0 the first loaded keeps it, as
+ * sg_plugins_for_type() alone would choose.
+ */
+const struct sg_loaded_plugin *
+sg_plugins_choose(const struct sg_plugins *p, const char *content_type,
+                  const unsigned char *data, size_t len)
+{
+    const struct sg_loaded_plugin *best = NULL;
+    int best_score = -1, score;
+    size_t i;
+
+    for (i = 0; content_type != NULL && i < p->n; i++) {
+        if (!sg_plugin_takes(&p->items[i], content_type)) {
+            continue;
+        }
+        score = p->items[i].desc->sniff != NULL
+                ? p->items[i].desc->sniff(data, len) : 0;
+        if (score > best_score) {
+            best_score = score;
+            best = &p->items[i];
+        }
+    }
+    return best != NULL ? best : sg_plugins_sniff(p, data, len);
+}
+
 void
 sg_plugins_free(struct sg_plugins *p)
 {

@@ -66,6 +66,15 @@ const struct sg_loaded_plugin *
 sg_plugins_sniff(const struct sg_plugins *p, const unsigned char *data,
                  size_t len);
 
+/*
+ * The plugin for a message: among the plugins declaring its media type,
+ * the one whose sniff() is surest of the body (the first loaded on a
+ * tie); when none declares it, sg_plugins_sniff().  NULL when none fits.
+ */
+const struct sg_loaded_plugin *
+sg_plugins_choose(const struct sg_plugins *p, const char *content_type,
+                  const unsigned char *data, size_t len);
+
 /* Call exit() in reverse order of loading, dlclose, free.  NULL ok. */
 void sg_plugins_free(struct sg_plugins *p);
 

@@ -12,6 +12,7 @@
 
 const struct sg_rules_area *const sg_rules_areas[] = {
     &sg_area_orders,
+    &sg_area_feedback,
     NULL
 };
 

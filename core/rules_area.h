@@ -48,6 +48,7 @@ struct sg_rules_area {
 };
 
 extern const struct sg_rules_area sg_area_orders;
+extern const struct sg_rules_area sg_area_feedback;
 
 /* Every area, NULL-terminated. */
 extern const struct sg_rules_area *const sg_rules_areas[];

@@ -103,8 +103,15 @@ test_shipped_config(void)
     expect = sg_xasprintf("%s/../schemas", c->dir);
     CU_ASSERT_STRING_EQUAL(c->schema_dir, expect);
     free(expect);
-    CU_ASSERT_EQUAL(c->n_plugins, 1);
+    CU_ASSERT_EQUAL(c->n_plugins, 2);
     CU_ASSERT_STRING_EQUAL(c->plugins[0].name, "supplier_edi");
+    CU_ASSERT_STRING_EQUAL(c->plugins[1].name, "crm_feedback");
+    CU_ASSERT_EQUAL(c->follow_up_after, 7 * 86400);
+    CU_ASSERT_EQUAL(sg_config_feedback(c, "critical")->first_response,
+                    3600);
+    CU_ASSERT_EQUAL(sg_config_feedback(c, "low")->escalate_again,
+                    3 * 86400);
+    CU_ASSERT_PTR_NULL(sg_config_feedback(c, "urgent"));
     s = sg_config_supplier(c, "ZZ:ACMEPARTS");
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
     CU_ASSERT_STRING_EQUAL(s->id, "ACME");
@@ -141,6 +148,52 @@ test_values(void)
     CU_ASSERT_EQUAL(c->suppliers[0].n_aliases, 2);
     CU_ASSERT_DOUBLE_EQUAL(c->approvals[0].manager_above, 5000.5, 1e-9);
     sg_config_free(c);
+    sg_errors_free(&errs);
+}
+
+/* Feedback limits: shipped defaults, overrides, and refusals. */
+static void
+test_feedback_limits(void)
+{
+    struct sg_errors errs;
+    struct sg_config *c;
+
+    c = sg_load_text("feedback {\n follow_up_after = \"3d\"\n"
+                     " severity \"high\" {\n first_response = \"30m\"\n"
+                     " escalate_again = \"0\"\n }\n}\n", sg_no_options,
+                     &errs);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_EQUAL(c->follow_up_after, 3 * 86400);
+    CU_ASSERT_EQUAL(sg_config_feedback(c, "high")->first_response, 1800);
+    CU_ASSERT_EQUAL(sg_config_feedback(c, "high")->escalate_again, 0);
+    /* Not named: the shipped limits. */
+    CU_ASSERT_EQUAL(sg_config_feedback(c, "medium")->first_response,
+                    86400);
+    CU_ASSERT_EQUAL(sg_config_feedback(c, "critical")->escalate_again,
+                    3600);
+    sg_config_free(c);
+    sg_errors_free(&errs);
+
+    c = sg_load_text("feedback {\n severity \"urgent\" {\n"
+                     " first_response = \"1h\"\n }\n}\n", sg_no_options,
+                     &errs);
+    CU_ASSERT_PTR_NULL(c);
+    /* libconfuse knows the line where the section closed. */
+    CU_ASSERT_TRUE(sg_errors_mention(&errs, "t.conf:4:"));
+    CU_ASSERT_TRUE(sg_errors_mention(&errs, "\"urgent\" is not one of"));
+    sg_errors_free(&errs);
+
+    c = sg_load_text("feedback {\n severity \"low\" {\n"
+                     " first_response = \"0\"\n }\n}\n", sg_no_options,
+                     &errs);
+    CU_ASSERT_PTR_NULL(c);
+    CU_ASSERT_TRUE(sg_errors_mention(&errs, "at least 1s"));
+    sg_errors_free(&errs);
+
+    c = sg_load_text("feedback {\n follow_up_after = \"a week\"\n}\n",
+                     sg_no_options, &errs);
+    CU_ASSERT_PTR_NULL(c);
+    CU_ASSERT_TRUE(sg_errors_mention(&errs, "t.conf:2:"));
     sg_errors_free(&errs);
 }
 
@@ -279,6 +332,7 @@ main(void)
     CU_add_test(s, "values land in their fields", test_values);
     CU_add_test(s, "mistakes are refused with file:line",
                 test_mistakes_have_lines);
+    CU_add_test(s, "feedback limits", test_feedback_limits);
     CU_add_test(s, "plugin sections follow the plugin's table",
                 test_plugin_options);
     CU_add_test(s, "durations and dates", test_durations_and_dates);

@@ -115,8 +115,10 @@ test_load_types(void)
     const char *const *t = sg_schemas_types(schemas);
 
     /* common.xsd declares no element: it is no type of its own. */
-    CU_ASSERT_STRING_EQUAL(t[0], "order");
-    CU_ASSERT_PTR_NULL(t[1]);
+    CU_ASSERT_STRING_EQUAL(t[0], "feedback");
+    CU_ASSERT_STRING_EQUAL(t[1], "order");
+    CU_ASSERT_PTR_NULL(t[2]);
+    CU_ASSERT_TRUE(sg_schemas_has(schemas, "feedback"));
     CU_ASSERT_TRUE(sg_schemas_has(schemas, "order"));
     CU_ASSERT_FALSE(sg_schemas_has(schemas, "common"));
     CU_ASSERT_FALSE(sg_schemas_has(schemas, "invoice"));
@@ -575,7 +577,7 @@ main(void)
         return 2;
     }
     s = CU_add_suite("schema", NULL, NULL);
-    CU_add_test(s, "load: order is the only type", test_load_types);
+    CU_add_test(s, "load: feedback and order are the types", test_load_types);
     CU_add_test(s, "load: errors as file:line", test_load_errors);
     CU_add_test(s, "load: include outside the dir refused",
                 test_load_include_outside);
