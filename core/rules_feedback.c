@@ -34,7 +34,8 @@
  *   the due time and no answer was recorded, and once more (level 2)
  *   escalate_again later if still unanswered.  Each level is raised
  *   once.  A ticket that reaches us already overdue is escalated by the
- *   next sweep.
+ *   next sweep; a ticket resolved (or closed) without a recorded first
+ *   answer is not escalated: the resolution answered it.
  * - Updates move the state forward only: open < responded < resolved <
  *   closed (follow-up done).  An update arriving after a later one is
  *   recorded (its time, outcome or score) but leaves the state where it
@@ -219,6 +220,8 @@ static const char fb_sweep_lua[] =
     "end\n"
     "if redis.call('HEXISTS', KEYS[2], met) == 1 then return 0 end\n"
     "if redis.call('HEXISTS', KEYS[2], flag) == 1 then return 0 end\n"
+    "local rank = tonumber(redis.call('HGET', KEYS[2], 'rank') or '0')\n"
+    "if typ == 'escalation' and rank >= 3 then return 0 end\n"
     "local sev = redis.call('HGET', KEYS[2], 'severity') or ''\n"
     "local detail = string.format(\n"
     "  '{\"node\":\"%s\",\"due_ms\":%d,\"late_ms\":%d,\"severity\":%s%s}',\n"
