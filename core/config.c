@@ -326,6 +326,37 @@ sg_config_date(cfg_t *sec, const char *name)
 
 /* --- first pass: which plugins --------------------------------------- */
 
+/*
+ * Every plugin section accepts the union of all plugins' options, and
+ * libconfuse refuses an option declared twice.  Two plugins declaring
+ * the same name of the same type share one entry; of another type they
+ * cannot, and the configuration is refused.  Returns 1 when the option
+ * is already in all (nothing to add).
+ * XXX: a shared option takes the default of the plugin loaded first;
+ * plugins that give one name different defaults get the first one's in
+ * sections that leave it out.
+ */
+static int
+sg_config_option_shared(const cfg_opt_t *all, size_t used,
+                        const cfg_opt_t *opt, const struct sg_plugin_conf *p,
+                        struct sg_errors *errs)
+{
+    size_t i;
+
+    for (i = 0; i < used; i++) {
+        if (strcmp(all[i].name, opt->name) != 0) {
+            continue;
+        }
+        if (all[i].type != opt->type) {
+            sg_errors_addf(errs, "config", "plugin \"%s\" declares option "
+                           "\"%s\" with another type than a plugin loaded "
+                           "before it", p->name, opt->name);
+        }
+        return 1;
+    }
+    return 0;
+}
+
 static int
 sg_config_first_pass(struct sg_config *c, const char *file,
                      sg_config_options_fn options_fn, void *arg,
@@ -374,9 +405,14 @@ sg_config_first_pass(struct sg_config *c, const char *file,
                 CFG_BOOL((char *)o->name,
                          o->default_int ? cfg_true : cfg_false, CFGF_NONE),
             };
+            cfg_opt_t *pick = &one[o->type == SG_OPT_STRING ? 0
+                                   : o->type == SG_OPT_INT ? 1 : 2];
+
+            if (sg_config_option_shared(all, used, pick, p, errs)) {
+                continue;
+            }
             all = sg_xrealloc(all, (used + 2) * sizeof(*all));
-            all[used++] = one[o->type == SG_OPT_STRING ? 0
-                              : o->type == SG_OPT_INT ? 1 : 2];
+            all[used++] = *pick;
             memset(&all[used], 0, sizeof(*all));
         }
     }

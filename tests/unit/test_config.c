@@ -197,6 +197,29 @@ test_feedback_limits(void)
     sg_errors_free(&errs);
 }
 
+/* Two plugins declaring the same option names share them. */
+static void
+test_plugins_share_option_names(void)
+{
+    struct sg_errors errs;
+    struct sg_config *c;
+
+    c = sg_load_text("plugin \"a\" {\n path = \"/x/a.so\"\n"
+                     " accept_xml = false\n}\n"
+                     "plugin \"b\" {\n path = \"/x/b.so\"\n"
+                     " max_documents = 7\n}\n", sg_test_table, &errs);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_EQUAL(errs.n, 0);
+    CU_ASSERT_EQUAL(sg_config_plugin_int(c->plugins[0].section,
+                                         "accept_xml"), 0);
+    CU_ASSERT_EQUAL(sg_config_plugin_int(c->plugins[1].section,
+                                         "accept_xml"), 1);
+    CU_ASSERT_EQUAL(sg_config_plugin_int(c->plugins[1].section,
+                                         "max_documents"), 7);
+    sg_config_free(c);
+    sg_errors_free(&errs);
+}
+
 static void
 test_mistakes_have_lines(void)
 {
@@ -333,6 +356,8 @@ main(void)
     CU_add_test(s, "mistakes are refused with file:line",
                 test_mistakes_have_lines);
     CU_add_test(s, "feedback limits", test_feedback_limits);
+    CU_add_test(s, "plugins share option names",
+                test_plugins_share_option_names);
     CU_add_test(s, "plugin sections follow the plugin's table",
                 test_plugin_options);
     CU_add_test(s, "durations and dates", test_durations_and_dates);
