@@ -1174,6 +1174,50 @@ done:
     return text;
 }
 
+/*
+ * GET /v1/complaints/<supplier>: the quality tickets counted against a
+ * supplier.  A supplier nobody complained about has none (200, not
+ * 404): the rules do not know the registry here.
+ * XXX: /v1/suppliers/<id>/complaints would read better, but an area
+ * route is "<prefix><id>" only; a suffix in struct sg_area_route would
+ * break every other area's initializer under -Werror.
+ */
+static char *
+fb_route_supplier(redisContext *c, const char *id, int *found)
+{
+    redisReply *set, *count;
+    json_t *o, *arr;
+    char *text = NULL;
+    size_t i;
+
+    *found = -1;
+    set = redisCommand(c, "SORT " SG_KEY_SUPPLIER_COMPLAINTS "%s ALPHA",
+                       id);
+    count = redisCommand(c, "HGET " SG_KEY_COMPLAINT_COUNTS " %s", id);
+    if (set != NULL && set->type == REDIS_REPLY_ARRAY && count != NULL &&
+        (count->type == REDIS_REPLY_STRING ||
+         count->type == REDIS_REPLY_NIL)) {
+        arr = json_array();
+        for (i = 0; i < set->elements; i++) {
+            json_array_append_new(arr, json_string(set->element[i]->str));
+        }
+        o = json_pack("{s:s,s:I,s:o}", "supplier", id, "complaints",
+                      (json_int_t)(count->type == REDIS_REPLY_STRING
+                                   ? strtoll(count->str, NULL, 10) : 0),
+                      "tickets", arr);
+        text = json_dumps(o, JSON_COMPACT);
+        json_decref(o);
+        *found = text != NULL ? 1 : -1;
+    }
+    if (set != NULL) {
+        freeReplyObject(set);
+    }
+    if (count != NULL) {
+        freeReplyObject(count);
+    }
+    return text;
+}
+
 /* --- the area ------------------------------------------------------------ */
 
 static const char *const fb_types[] = {"feedback", NULL};
@@ -1187,5 +1231,7 @@ const struct sg_rules_area sg_area_feedback = {
     fb_rules_sweep,
     {{"/v1/feedback/", "feedback.not_found", "no ticket with this id (it "
       "may still be in the queue)", fb_route_ticket},
+     {"/v1/complaints/", "complaints.not_found", "no such supplier",
+      fb_route_supplier},
      {NULL, NULL, NULL, NULL}}
 };

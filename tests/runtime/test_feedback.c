@@ -262,6 +262,13 @@ test_complaint_about_an_order(void)
     CU_ASSERT_STRING_EQUAL(js(link, "supplier"), "ACME");
     CU_ASSERT_STRING_EQUAL(js(link, "via"), "order");
     json_decref(j);
+    CU_ASSERT_EQUAL(fbt_http("/v1/complaints/ACME", NULL, NULL, 0, &j),
+                    200);
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "complaints")),
+                    1);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(
+        json_object_get(j, "tickets"), 0)), "T-EX-1001");
+    json_decref(j);
 
     /* The CRM resolves it, as XML. */
     CU_ASSERT_EQUAL(fbt_post_file("examples/11-xml-ticket-update-"

@@ -460,6 +460,19 @@ test_missing_optional_fields(void)
     CU_ASSERT_STRING_EQUAL(events("OP-1"), "ticket_received");
 }
 
+/* GET /v1/complaints/<supplier> as the API would answer it. */
+static void
+expect_complaints(const char *supplier, const char *want)
+{
+    int found = 0;
+    char *text = sg_area_feedback.routes[1].json(c, supplier, &found);
+
+    CU_ASSERT_EQUAL(found, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    CU_ASSERT_STRING_EQUAL(text, want);
+    free(text);
+}
+
 static void
 test_lot_known(void)
 {
@@ -496,6 +509,10 @@ test_lot_known(void)
     CU_ASSERT_EQUAL(cmd_int("SCARD " SG_KEY_LOT "LOT-7:complaints"), 2);
     CU_ASSERT_EQUAL(cmd_int("HINCRBY " SG_KEY_COMPLAINT_COUNTS " ACME 0"),
                     2);
+    expect_complaints("ACME", "{\"supplier\":\"ACME\",\"complaints\":2,"
+                      "\"tickets\":[\"QL-1\",\"QL-2\"]}");
+    expect_complaints("NOBODY", "{\"supplier\":\"NOBODY\","
+                      "\"complaints\":0,\"tickets\":[]}");
 }
 
 static void
