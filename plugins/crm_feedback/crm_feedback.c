@@ -105,11 +105,20 @@ cf_error(struct cf_run *run, const char *code, const struct cf_pos *pos,
          const char *fmt, ...)
 {
     struct sg_diag d;
+    struct cf_pos at;
     char text[512];
     va_list ap;
 
     if (run->stop) {
         return;
+    }
+    if (pos != NULL && pos->line == CF_POS_LATER) {
+        at = *pos;
+        at.line = 0;
+        if (run->locate != NULL) {
+            run->locate(run, &at);
+        }
+        pos = &at;
     }
     va_start(ap, fmt);
     vsnprintf(text, sizeof(text), fmt, ap);

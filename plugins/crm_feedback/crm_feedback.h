@@ -41,7 +41,13 @@ enum cf_field {
     CF_N
 };
 
-/* Where a value is in the body; every part optional (0 / ""). */
+/*
+ * Where a value is in the body; every part optional (0 / "").  A line
+ * of CF_POS_LATER means only the path is known yet: the reader's
+ * locate() finds line and column if an error needs them.
+ */
+#define CF_POS_LATER -1
+
 struct cf_pos {
     long line;
     long column;
@@ -70,6 +76,8 @@ struct cf_run {
     struct sg_sink *sink;
     long n_errors;
     int stop;
+    /* Fill line and column of a CF_POS_LATER position, or NULL. */
+    void (*locate)(const struct cf_run *run, struct cf_pos *pos);
 };
 
 /* --- crm_feedback.c ------------------------------------------------ */

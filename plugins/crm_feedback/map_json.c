@@ -186,14 +186,41 @@ static const struct cf_member cf_update_members[] = {
     {"note", CF_NOTE}, {NULL, CF_N}
 };
 
-/* Record where a field is (or would be): root.member[.sub]. */
+/*
+ * Record where a field is (or would be), root.member[.sub], as a path
+ * only: walking the body for its line and column is left to the rare
+ * field that turns out to be wrong.
+ */
 static void
 cf_json_place(const struct cf_run *run, struct cf_doc *d, enum cf_field f,
               const char *root, const char *member, const char *sub)
 {
-    const char *keys[3] = {root, member, sub};
+    struct cf_pos *pos = &d->pos[f];
 
-    cf_json_locate(run, keys, sub != NULL ? 3 : 2, &d->pos[f]);
+    (void)run;
+    memset(pos, 0, sizeof(*pos));
+    pos->line = CF_POS_LATER;
+    snprintf(pos->path, sizeof(pos->path), "$.%s.%s%s%s", root, member,
+             sub != NULL ? "." : "", sub != NULL ? sub : "");
+}
+
+/* run->locate: the line and column of a path cf_json_place made. */
+static void
+cf_json_locate_path(const struct cf_run *run, struct cf_pos *pos)
+{
+    char copy[sizeof(pos->path)], *keys[3], *p, *dot;
+    int n = 0;
+
+    snprintf(copy, sizeof(copy), "%s", pos->path);
+    for (p = copy + 2; n < 3 && p != NULL && *p != '\0'; n++) {
+        keys[n] = p;
+        dot = strchr(p, '.');
+        if (dot != NULL) {
+            *dot = '\0';
+        }
+        p = dot != NULL ? dot + 1 : NULL;
+    }
+    cf_json_locate(run, (const char *const *)keys, n, pos);
 }
 
 /* A string member into d; other JSON types are errors. */
@@ -340,6 +367,7 @@ cf_json_read(struct cf_run *run, struct cf_doc *d)
     struct cf_pos pos;
     int rc = -1;
 
+    run->locate = cf_json_locate_path;
     root = json_loadb((const char *)run->msg->data, run->msg->len,
                       JSON_REJECT_DUPLICATES, &err);
     if (root == NULL) {
