@@ -60,6 +60,9 @@
  * XXX: a ticket re-sent with the same id but other content (a second
  * message, not a redelivery) is ignored with "duplicate_ticket"; the
  * CRM cannot correct a ticket's severity or references this way.
+ * XXX: satisfaction scores are summed over all tickets only
+ * (sg:feedback:satisfaction); no figures per channel, carrier or
+ * supplier yet.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -933,8 +936,14 @@ fb_rules_sweep(void *state, redisContext *c, long long now_ms)
     size_t i, got;
     int rc, rounds;
 
-    /* Due means now is past the due time: "(now" leaves out a deadline
-     * due this very millisecond, so an answer exactly at it is met. */
+    /*
+     * Due means now is past the due time: "(now" leaves out a deadline
+     * due this very millisecond, so an answer exactly at it is met.
+     * XXX: the workers call the sweep on the queue reclaimer's beat
+     * (core/worker.c), every max(sweep_interval, reclaim_idle / 2):
+     * with the shipped 30 s reclaim_idle an escalation is up to 15 s
+     * late.
+     */
     for (rounds = 0; rounds < 100; rounds++) {
         rep = redisCommand(c, "ZRANGEBYSCORE %s -inf (%lld LIMIT 0 %d",
                            SG_KEY_FEEDBACK_DEADLINES, now_ms,

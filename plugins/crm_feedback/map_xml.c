@@ -7,6 +7,10 @@
  * own context and error handler, since decode() runs in several threads.
  * libxml2 keeps the line of every element but not its column, so errors
  * give the line and the XPath of the element at fault.
+ * XXX: no column for field errors in XML (syntax errors have one); a
+ * partner with a long single-line body gets line 1 and the XPath only.
+ * XXX: <ticket> and <ticketUpdate> are read in no namespace only, one
+ * per message; a namespaced or batched body is refused.
  */
 #include <limits.h>
 #include <stdio.h>
