@@ -300,20 +300,28 @@ sg_plugins_choose(const struct sg_plugins *p, const char *content_type,
 {
     const struct sg_loaded_plugin *best = NULL;
     int best_score = -1, score;
-    size_t i;
+    size_t i, takers = 0;
 
     for (i = 0; content_type != NULL && i < p->n; i++) {
+        takers += sg_plugin_takes(&p->items[i], content_type);
+    }
+    if (takers == 0) {
+        return sg_plugins_sniff(p, data, len);
+    }
+    for (i = 0; i < p->n; i++) {
         if (!sg_plugin_takes(&p->items[i], content_type)) {
             continue;
         }
-        score = p->items[i].desc->sniff != NULL
+        /* The only taker needs no sniffing: it gets the message as
+         * sg_plugins_for_type() would give it. */
+        score = takers > 1 && p->items[i].desc->sniff != NULL
                 ? p->items[i].desc->sniff(data, len) : 0;
         if (score > best_score) {
             best_score = score;
             best = &p->items[i];
         }
     }
-    return best != NULL ? best : sg_plugins_sniff(p, data, len);
+    return best;
 }
 
 void

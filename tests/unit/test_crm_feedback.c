@@ -423,6 +423,11 @@ test_choice(void)
                            (const unsigned char *)json_ticket,
                            strlen(json_ticket));
     CU_ASSERT_STRING_EQUAL(lp->desc->name, "crm_feedback");
+    /* The only plugin taking a type gets every body of it, ticket or
+     * not (it will say what is wrong). */
+    lp = sg_plugins_choose(p, "application/json", (const unsigned char *)
+                           "{\"shipment\":{}}", 15);
+    CU_ASSERT_STRING_EQUAL(lp->desc->name, "crm_feedback");
     /* No type: the surest sniff. */
     lp = sg_plugins_choose(p, NULL, (const unsigned char *)json_ticket,
                            strlen(json_ticket));
