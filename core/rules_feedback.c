@@ -312,13 +312,24 @@ fb_args_addf(struct fb_args *a, const char *fmt, ...) SG_PRINTF(2, 3);
 static void
 fb_args_addf(struct fb_args *a, const char *fmt, ...)
 {
-    char buf[512];
+    char small[256], *text = small;
     va_list ap;
+    int n;
 
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
+    n = vsnprintf(small, sizeof(small), fmt, ap);
     va_end(ap);
-    fb_args_adds(a, buf);
+    /* Keys hold ids from outside: never cut one short. */
+    if (n >= (int)sizeof(small)) {
+        text = sg_xmalloc((size_t)n + 1);
+        va_start(ap, fmt);
+        vsnprintf(text, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    fb_args_adds(a, n >= 0 ? text : "");
+    if (text != small) {
+        free(text);
+    }
 }
 
 /* Add a JSON value as compact text; takes ownership of v. */

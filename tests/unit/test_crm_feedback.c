@@ -369,6 +369,39 @@ test_xml_errors(void)
     expect_error("plain text", "crm.unsupported_body", 1, 1, "");
 }
 
+/* --- options ------------------------------------------------------------- */
+
+static long
+host_no_json(const void *config, const char *name)
+{
+    (void)config;
+    return strcmp(name, "accept_json") == 0 ? 0 : 1;
+}
+
+static void
+test_json_switched_off(void)
+{
+    struct sg_host h = host;
+    void *saved = ctx, *off = NULL;
+    int dummy_section = 0;
+    struct t_sink t;
+
+    h.option_int = host_no_json;
+    CU_ASSERT_EQUAL_FATAL(plugin->init(&h, &dummy_section, &off), 0);
+    ctx = off;
+    CU_ASSERT_EQUAL(decode(&t, json_ticket), -1);
+    CU_ASSERT_EQUAL(t.n_docs, 0);
+    CU_ASSERT_EQUAL_FATAL(t.n_diags, 1);
+    CU_ASSERT_STRING_EQUAL(t.code[0], "crm.unsupported_body");
+    t_free(&t);
+    /* XML still goes through. */
+    decode(&t, xml_ticket);
+    CU_ASSERT_EQUAL(t.n_docs, 1);
+    t_free(&t);
+    ctx = saved;
+    plugin->exit(off);
+}
+
 /* --- sniffing and the choice between plugins -------------------------- */
 
 static void
@@ -477,6 +510,7 @@ main(void)
     CU_add_test(s, "optional fields left out", test_missing_optional);
     CU_add_test(s, "bad JSON: line, column, path", test_json_errors);
     CU_add_test(s, "bad XML: line, XPath", test_xml_errors);
+    CU_add_test(s, "accept_json = false", test_json_switched_off);
     CU_add_test(s, "sniff by shape", test_sniff);
     CU_add_test(s, "choice between plugins of one type", test_choice);
     rc = sg_test_run();
