@@ -303,6 +303,17 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
         CFG_STR("api_key_sha256", "", CFGF_NONE),
         CFG_END()
     };
+    cfg_opt_t severity_opts[] = {
+        CFG_STR("first_response", "", CFGF_NONE),
+        CFG_STR("escalate_again", "", CFGF_NONE),
+        CFG_END()
+    };
+    cfg_opt_t feedback_opts[] = {
+        CFG_STR("follow_up_after", "7d", CFGF_NONE),
+        CFG_SEC("severity", severity_opts,
+                CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+        CFG_END()
+    };
     cfg_opt_t opts[] = {
         CFG_STR("log_level", "info", CFGF_NONE),
         CFG_STR("state_dir", "var", CFGF_NONE),
@@ -315,6 +326,7 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
                 CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
         CFG_SEC("approval", approval_opts,
                 CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+        CFG_SEC("feedback", feedback_opts, CFGF_NONE),
         CFG_SEC("plugin", plugin_opts,
                 CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
         CFG_SEC("partner", partner_opts,
@@ -380,6 +392,8 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
                           sg_check_duration);
     cfg_set_validate_func(cfg, "replenishment|max_attempts",
                           sg_check_positive);
+    cfg_set_validate_func(cfg, "feedback|follow_up_after",
+                          sg_check_duration);
     return cfg;
 }
 
@@ -693,6 +707,63 @@ sg_config_read_approvals(struct sg_config *c, cfg_t *cfg,
     }
 }
 
+/*
+ * Ticket severities: the shipped limits, then what the file sets.  An
+ * empty value keeps the shipped one; "0" for escalate_again means no
+ * second level.
+ */
+static void
+sg_config_read_feedback(struct sg_config *c, cfg_t *cfg,
+                        struct sg_errors *errs)
+{
+    static const struct sg_feedback_severity shipped[] = {
+        {"critical", 3600, 3600},
+        {"high", 4 * 3600, 4 * 3600},
+        {"medium", 86400, 86400},
+        {"low", 3 * 86400, 3 * 86400}
+    };
+    cfg_t *fb = cfg_getsec(cfg, "feedback");
+    size_t i, k, n = cfg_size(fb, "severity");
+    const char *v;
+    long secs;
+
+    memcpy(c->feedback, shipped, sizeof(shipped));
+    c->follow_up_after = sg_config_duration(fb, "follow_up_after");
+    for (i = 0; i < n; i++) {
+        cfg_t *sec = cfg_getnsec(fb, "severity", (unsigned)i);
+        struct sg_feedback_severity *s = NULL;
+
+        for (k = 0; k < SG_FEEDBACK_SEVERITIES; k++) {
+            if (strcmp(c->feedback[k].name, cfg_title(sec)) == 0) {
+                s = &c->feedback[k];
+            }
+        }
+        if (s == NULL) {
+            sg_errors_addf(errs, "config", "%s:%d: feedback severity "
+                           "\"%s\" is not one of critical, high, medium, "
+                           "low", c->file, sec->line, cfg_title(sec));
+            continue;
+        }
+        v = cfg_getstr(sec, "first_response");
+        if (v[0] != '\0' && (sg_parse_duration(v, &secs) != 0 ||
+                             secs == 0)) {
+            sg_errors_addf(errs, "config", "%s:%d: severity \"%s\": "
+                           "first_response \"%s\" is not a duration of at "
+                           "least 1s", c->file, sec->line, s->name, v);
+        } else if (v[0] != '\0') {
+            s->first_response = secs;
+        }
+        v = cfg_getstr(sec, "escalate_again");
+        if (v[0] != '\0' && sg_parse_duration(v, &secs) != 0) {
+            sg_errors_addf(errs, "config", "%s:%d: severity \"%s\": "
+                           "escalate_again \"%s\" is not a duration",
+                           c->file, sec->line, s->name, v);
+        } else if (v[0] != '\0') {
+            s->escalate_again = secs;
+        }
+    }
+}
+
 static void
 sg_config_read_carriers(struct sg_config *c, cfg_t *cfg)
 {
@@ -765,6 +836,7 @@ sg_config_read(struct sg_config *c, cfg_t *cfg, struct sg_errors *errs)
     sg_config_read_carriers(c, cfg);
     sg_config_read_channels(c, cfg);
     sg_config_read_items(c, cfg, errs);
+    sg_config_read_feedback(c, cfg, errs);
 }
 
 static void
@@ -934,6 +1006,20 @@ sg_config_approval(const struct sg_config *c, const char *category)
         }
     }
     return fallback;
+}
+
+const struct sg_feedback_severity *
+sg_config_feedback(const struct sg_config *c, const char *severity)
+{
+    size_t i;
+
+    for (i = 0; severity != NULL && i < SG_FEEDBACK_SEVERITIES; i++) {
+        if (c->feedback[i].name != NULL &&
+            strcmp(c->feedback[i].name, severity) == 0) {
+            return &c->feedback[i];
+        }
+    }
+    return NULL;
 }
 
 const char *

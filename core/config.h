@@ -81,6 +81,15 @@ struct sg_supplier_channel {
     char *format;               /* "x12" or "edifact" */
     char *endpoint;             /* "http://..." or "" (not sent) */
 };
+/* How fast a ticket of one severity must get its first answer. */
+struct sg_feedback_severity {
+    const char *name;       /* "critical", "high", "medium", "low" */
+    long first_response;    /* seconds from the ticket's creation */
+    long escalate_again;    /* seconds after the first escalation until
+                               the second; 0: no second level */
+};
+
+#define SG_FEEDBACK_SEVERITIES 4
 
 /* One plugin to load and its configuration section. */
 struct sg_plugin_conf {
@@ -131,6 +140,10 @@ struct sg_config {
     size_t n_suppliers;
     struct sg_approval *approvals;
     size_t n_approvals;
+
+    /* feedback (after-sales) */
+    struct sg_feedback_severity feedback[SG_FEEDBACK_SEVERITIES];
+    long follow_up_after;   /* seconds from resolution to the follow-up */
 
     struct sg_plugin_conf *plugins;
     size_t n_plugins;
@@ -200,6 +213,9 @@ const struct sg_carrier *sg_config_carrier(const struct sg_config *cfg,
 /* The item registry entry for id, or NULL. */
 const struct sg_item *sg_config_item(const struct sg_config *cfg,
                                      const char *id);
+/* The limits of a ticket severity, or NULL for an unknown one. */
+const struct sg_feedback_severity *
+sg_config_feedback(const struct sg_config *cfg, const char *severity);
 
 /* Values of a plugin section's options (used behind struct sg_host). */
 const char *sg_config_plugin_string(const void *section, const char *name);

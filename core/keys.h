@@ -138,6 +138,28 @@
  *                          replenishment_unsent, replenishment_received,
  *                          replenishment_delivered, replenishment_retry,
  *                          replenishment_failed
+ * As the feedback rules (rules_feedback.c) use them:
+ *   sg:ticket:<ticket>     hash: the ticket's state (see
+ *                          rules_feedback.c for the fields)
+ *   sg:ticket:<ticket>:history  list of JSON events, oldest first
+ *   sg:feedback:deadlines  sorted set, score = due epoch ms, member =
+ *                          "<ticket>|<node>", node first_response,
+ *                          second_level or follow_up
+ *   sg:feedback:satisfaction  hash: count, sum, score_1 .. score_5 of
+ *                          every follow-up recorded
+ *   sg:lot:<lot>           hash written by the warehouse rules (item,
+ *                          supplier, order, asn, warehouse, expiry,
+ *                          received, quantity); read here
+ *   sg:lot:<lot>:complaints  set of ticket ids complaining about the lot
+ *   sg:complaints:supplier:<supplier>  set of quality ticket ids counted
+ *                          against the supplier
+ *   sg:complaints:counts   hash: supplier -> number of those tickets
+ *   sg:events              subject "feedback", field ticket; types
+ *                          ticket_received, complaint_linked,
+ *                          duplicate_ticket, first_response,
+ *                          first_response_met, first_response_late,
+ *                          ticket_resolved, follow_up_recorded,
+ *                          update_ignored, escalation, follow_up_due
  */
 #ifndef SG_KEYS_H
 #define SG_KEYS_H
@@ -164,5 +186,11 @@
 #define SG_KEY_OUTBOUND     "sg:outbound:"
 #define SG_KEY_OUTBOUND_DUE "sg:outbound-due"
 #define SG_KEY_CONTROL      "sg:control:interchange"
+#define SG_KEY_TICKET       "sg:ticket:"
+#define SG_KEY_FEEDBACK_DEADLINES "sg:feedback:deadlines"
+#define SG_KEY_SATISFACTION "sg:feedback:satisfaction"
+#define SG_KEY_LOT          "sg:lot:"
+#define SG_KEY_SUPPLIER_COMPLAINTS "sg:complaints:supplier:"
+#define SG_KEY_COMPLAINT_COUNTS "sg:complaints:counts"
 
 #endif /* SG_KEYS_H */

@@ -10,7 +10,9 @@
  * each document to the area owning its type.  Orders (rules_order.c):
  * delivery time nodes (processing and dispatch deadlines), supplier
  * qualification (unknown, expired, blocked -> held with the reason),
- * approval level by amount and category.
+ * approval level by amount and category.  Feedback (rules_feedback.c):
+ * first-response deadlines and escalation, outcomes, follow-ups, quality
+ * complaints linked to the lot and its supplier.
  */
 #ifndef SG_RULES_H
 #define SG_RULES_H

@@ -51,6 +51,7 @@ extern const struct sg_rules_area sg_area_orders;
 extern const struct sg_rules_area sg_area_shipments;
 extern const struct sg_rules_area sg_area_acks;
 extern const struct sg_rules_area sg_area_stock;
+extern const struct sg_rules_area sg_area_feedback;
 
 /* Every area, NULL-terminated. */
 extern const struct sg_rules_area *const sg_rules_areas[];

@@ -4,7 +4,7 @@
  * supplier endpoint (libmicrohttpd, started here on 127.0.0.1, port 0)
  * that receives the replenishment order.
  *
- * A CSV snapshot (examples/10) puts SKU-100 below its lower limit; the
+ * A CSV snapshot (examples/11) puts SKU-100 below its lower limit; the
  * daemon must place one order with ACME and post it as an X12 850 that
  * the repository's own X12 reader accepts, with the item and the
  * reorder quantity; an 846 posted as application/EDI-X12 must reach
@@ -379,7 +379,7 @@ test_snapshot_replenishes(void)
     char *body = NULL, order[64];
     int i, posts = 0;
 
-    CU_ASSERT_EQUAL(rt_post_file("examples/10-csv-stock-snapshot-"
+    CU_ASSERT_EQUAL(rt_post_file("examples/11-csv-stock-snapshot-"
                                  "replenish.csv", "text/csv", &a), 202);
     CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(a, "plugin")),
                            "wms_stock");
@@ -472,7 +472,7 @@ test_snapshot_replenishes(void)
     sg_buf_free(&out);
 
     /* Posted once only: another low snapshot does not order again. */
-    CU_ASSERT_EQUAL(rt_post_file("examples/10-csv-stock-snapshot-"
+    CU_ASSERT_EQUAL(rt_post_file("examples/11-csv-stock-snapshot-"
                                  "replenish.csv", "text/csv", &a), 202);
     json_decref(a);
     sleep(3);

@@ -133,6 +133,12 @@ test_shipped_config(void)
     CU_ASSERT_EQUAL(c->delivery_limit, 48 * 3600);
     CU_ASSERT_PTR_NOT_NULL_FATAL(sg_config_carrier(c, "AFRT"));
     CU_ASSERT_STRING_EQUAL(sg_config_carrier(c, "AFRT")->id, "ACMEFREIGHT");
+    CU_ASSERT_EQUAL(c->follow_up_after, 7 * 86400);
+    CU_ASSERT_EQUAL(sg_config_feedback(c, "critical")->first_response,
+                    3600);
+    CU_ASSERT_EQUAL(sg_config_feedback(c, "low")->escalate_again,
+                    3 * 86400);
+    CU_ASSERT_PTR_NULL(sg_config_feedback(c, "urgent"));
     s = sg_config_supplier(c, "ZZ:ACMEPARTS");
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
     CU_ASSERT_STRING_EQUAL(s->id, "ACME");
@@ -219,6 +225,75 @@ test_values(void)
     CU_ASSERT_EQUAL(c->suppliers[0].certificate_expires, 0);
     CU_ASSERT_EQUAL(c->suppliers[0].n_aliases, 2);
     CU_ASSERT_DOUBLE_EQUAL(c->approvals[0].manager_above, 5000.5, 1e-9);
+    sg_config_free(c);
+    sg_errors_free(&errs);
+}
+
+/* Feedback limits: shipped defaults, overrides, and refusals. */
+static void
+test_feedback_limits(void)
+{
+    struct sg_errors errs;
+    struct sg_config *c;
+
+    c = sg_load_text("feedback {\n follow_up_after = \"3d\"\n"
+                     " severity \"high\" {\n first_response = \"30m\"\n"
+                     " escalate_again = \"0\"\n }\n}\n", sg_no_options,
+                     &errs);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_EQUAL(c->follow_up_after, 3 * 86400);
+    CU_ASSERT_EQUAL(sg_config_feedback(c, "high")->first_response, 1800);
+    CU_ASSERT_EQUAL(sg_config_feedback(c, "high")->escalate_again, 0);
+    /* Not named: the shipped limits. */
+    CU_ASSERT_EQUAL(sg_config_feedback(c, "medium")->first_response,
+                    86400);
+    CU_ASSERT_EQUAL(sg_config_feedback(c, "critical")->escalate_again,
+                    3600);
+    sg_config_free(c);
+    sg_errors_free(&errs);
+
+    c = sg_load_text("feedback {\n severity \"urgent\" {\n"
+                     " first_response = \"1h\"\n }\n}\n", sg_no_options,
+                     &errs);
+    CU_ASSERT_PTR_NULL(c);
+    /* libconfuse knows the line where the section closed. */
+    CU_ASSERT_TRUE(sg_errors_mention(&errs, "t.conf:4:"));
+    CU_ASSERT_TRUE(sg_errors_mention(&errs, "\"urgent\" is not one of"));
+    sg_errors_free(&errs);
+
+    c = sg_load_text("feedback {\n severity \"low\" {\n"
+                     " first_response = \"0\"\n }\n}\n", sg_no_options,
+                     &errs);
+    CU_ASSERT_PTR_NULL(c);
+    CU_ASSERT_TRUE(sg_errors_mention(&errs, "at least 1s"));
+    sg_errors_free(&errs);
+
+    c = sg_load_text("feedback {\n follow_up_after = \"a week\"\n}\n",
+                     sg_no_options, &errs);
+    CU_ASSERT_PTR_NULL(c);
+    CU_ASSERT_TRUE(sg_errors_mention(&errs, "t.conf:2:"));
+    sg_errors_free(&errs);
+}
+
+/* Two plugins declaring the same option names share them. */
+static void
+test_plugins_share_option_names(void)
+{
+    struct sg_errors errs;
+    struct sg_config *c;
+
+    c = sg_load_text("plugin \"a\" {\n path = \"/x/a.so\"\n"
+                     " accept_xml = false\n}\n"
+                     "plugin \"b\" {\n path = \"/x/b.so\"\n"
+                     " max_documents = 7\n}\n", sg_test_table, &errs);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_EQUAL(errs.n, 0);
+    CU_ASSERT_EQUAL(sg_config_plugin_int(c->plugins[0].section,
+                                         "accept_xml"), 0);
+    CU_ASSERT_EQUAL(sg_config_plugin_int(c->plugins[1].section,
+                                         "accept_xml"), 1);
+    CU_ASSERT_EQUAL(sg_config_plugin_int(c->plugins[1].section,
+                                         "max_documents"), 7);
     sg_config_free(c);
     sg_errors_free(&errs);
 }
@@ -483,6 +558,9 @@ main(void)
                 test_stock_settings);
     CU_add_test(s, "mistakes are refused with file:line",
                 test_mistakes_have_lines);
+    CU_add_test(s, "feedback limits", test_feedback_limits);
+    CU_add_test(s, "plugins share option names",
+                test_plugins_share_option_names);
     CU_add_test(s, "plugin sections follow the plugin's table",
                 test_plugin_options);
     CU_add_test(s, "plugins sharing an option name",

@@ -145,6 +145,7 @@ test_load_types(void)
     CU_ASSERT_TRUE(sg_schemas_has(schemas, "tracking"));
     CU_ASSERT_TRUE(sg_schemas_has(schemas, "stock"));
     CU_ASSERT_TRUE(sg_schemas_has(schemas, "receipt"));
+    CU_ASSERT_TRUE(sg_schemas_has(schemas, "feedback"));
     CU_ASSERT_FALSE(sg_schemas_has(schemas, "common"));
     CU_ASSERT_FALSE(sg_schemas_has(schemas, "invoice"));
 }
