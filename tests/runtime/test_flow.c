@@ -1,12 +1,14 @@
 /*
  * test_flow.c - one order end to end, from the supplier's X12 850
- * through the carrier's statuses, with the real daemon, both real
- * plugins and a real redis-server, over HTTP.
+ * through the carrier's statuses to the customer's complaint, with the
+ * real daemon, the real plugins and a real redis-server, over HTTP.
  *
  * The order and its shipment are read back through the API after each
  * step, as a customer service desk would: processed, picked up (the
  * dispatch node met, the delivery node opened), in transit, delivered
- * on time and intact, the carrier's figures.  Around it: the choice of
+ * on time and intact, the carrier's figures; then the customer's
+ * quality complaint about the delivered goods, linked through the order
+ * to its supplier and counted against it.  Around it: the choice of
  * plugin among two that read X12 and EDIFACT, and a delivery that
  * never comes, breached by the sweep.  Event times are taken from the
  * clock at run time so the test does not age.
@@ -38,12 +40,14 @@ static int port;
 static char *
 flow_write_conf(void)
 {
-    char *text, *path, *sedi, *ctrk, *schemas;
+    char *text, *path, *sedi, *ctrk, *crm, *schemas;
 
     sedi = sg_xstrdup(sg_test_buildpath(
         "plugins/supplier_edi/.libs/supplier_edi.so"));
     ctrk = sg_xstrdup(sg_test_buildpath(
         "plugins/carrier_tracking/.libs/carrier_tracking.so"));
+    crm = sg_xstrdup(sg_test_buildpath(
+        "plugins/crm_feedback/.libs/crm_feedback.so"));
     schemas = sg_xstrdup(sg_test_srcpath("schemas"));
     text = sg_xasprintf(
         "log_level = \"info\"\n"
@@ -67,12 +71,14 @@ flow_write_conf(void)
         "carrier \"ACMEFREIGHT\" {\n name = \"Acme Freight\"\n"
         " aliases = {\"AFRT\", \"02:AFRT\"}\n}\n"
         "plugin \"supplier_edi\" {\n path = \"%s\"\n}\n"
-        "plugin \"carrier_tracking\" {\n path = \"%s\"\n}\n",
-        tmp, schemas, redis.child.address, sedi, ctrk);
+        "plugin \"carrier_tracking\" {\n path = \"%s\"\n}\n"
+        "plugin \"crm_feedback\" {\n path = \"%s\"\n}\n",
+        tmp, schemas, redis.child.address, sedi, ctrk, crm);
     path = sg_test_write(tmp, "flow.conf", text);
     free(text);
     free(sedi);
     free(ctrk);
+    free(crm);
     free(schemas);
     return path;
 }
@@ -394,6 +400,37 @@ test_order_through_delivery(void)
     drivers = json_object_get(k, "drivers");
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(
         drivers, "Dana"), "deliveries")), 1);
+    json_decref(k);
+
+    /* The customer complains about what was delivered: the ticket is
+     * linked through the order to its supplier, counted against it, and
+     * its first answer is due four hours after it was written. */
+    flow_utc(t0, "%Y-%m-%dT%H:%M:%SZ", when, sizeof(when));
+    json_text = sg_xasprintf("{\"ticket\":{\"id\":\"T-FLOW-1\","
+                             "\"customer\":{\"id\":\"C-9\"},"
+                             "\"channel\":\"phone\","
+                             "\"category\":\"quality\","
+                             "\"severity\":\"high\","
+                             "\"order\":\"PO-FLOW-1\","
+                             "\"text\":\"two of ten parts cracked\","
+                             "\"requested_outcome\":\"exchange\","
+                             "\"created\":\"%s\"}}", when);
+    CU_ASSERT_STRING_EQUAL(flow_post("application/json", json_text,
+                                     "T-FLOW-1"), "crm_feedback");
+    free(json_text);
+    k = flow_wait("/v1/feedback/T-FLOW-1", "state", "open");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(k);
+    CU_ASSERT_STRING_EQUAL(js(json_object_get(k, "link"), "supplier"),
+                           "ACME");
+    CU_ASSERT_STRING_EQUAL(js(json_object_get(k, "link"), "via"),
+                           "order");
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(k,
+                    "first_response"), "due_ms")), t0 + 4 * HOUR_MS);
+    json_decref(k);
+    CU_ASSERT_EQUAL(flow_http("/v1/complaints/ACME", NULL, NULL, 0, &k),
+                    200);
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(k, "complaints")),
+                    1);
     json_decref(k);
 
     /* What is not there is a 404 with its own code. */
