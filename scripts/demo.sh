@@ -29,13 +29,27 @@ echo "supplygate is listening on $base (log: $state/supplygated.log)"
 content_type() {
     case "$1" in
         *.xml) echo application/xml ;;
+        *.json) echo application/json ;;
+        *.csv) echo text/csv ;;
         *) head -c 3 "$1" | grep -q '^ISA' && echo application/EDI-X12 \
                || echo application/EDIFACT ;;
     esac
 }
 
+# GET a resource, waiting for the workers to have written it.
+fetch() {
+    local out
+    for _ in $(seq 50); do
+        out=$(curl -s -f "$base$1") && { printf '%s' "$out"; return 0; }
+        sleep 0.1
+    done
+    echo '{}'
+}
+
+# In name order: orders first, then what follows them (the carrier's
+# statuses, the warehouse's stock, the customer's complaint about 05).
 keys=()
-for f in examples/*.edi examples/*.xml; do
+for f in examples/[0-9]*; do
     [ -f "$f" ] || continue
     answer=$(curl -s -w '\n%{http_code}' -H "Content-Type: $(content_type "$f")" \
              --data-binary @"$f" "$base/v1/messages")
@@ -46,6 +60,10 @@ for f in examples/*.edi examples/*.xml; do
         jq -r '.documents[] | "   \(.type) \(.key)"' <<<"$body"
         mapfile -t new < <(jq -r '.documents[] | "\(.type) \(.key)"' <<<"$body" | sort -u)
         keys+=("${new[@]}")
+        case "$f" in
+            *.csv) mapfile -t items < <(tail -n +2 "$f" | cut -d, -f2 | sort -u)
+                   for i in "${items[@]}"; do keys+=("item $i"); done ;;
+        esac
     else
         jq -r '.errors[] | "   \(.code) at \(.tag // "-") segment \(.segment // "-") element \(.element // "-") line \(.line // "-"): \(.message)"' \
             <<<"$body"
@@ -56,21 +74,20 @@ echo
 echo "== Decisions"
 for tk in "${keys[@]}"; do
     k=${tk#* }
-    if [ "${tk%% *}" = tracking ]; then
-        for _ in $(seq 50); do
-            shipment=$(curl -s -f "$base/v1/shipments/$k") && break
-            sleep 0.1
-        done
+    case "${tk%% *}" in
+    order)
+        jq -r '"order \(.order): \(.state), approval \(.approval), amount \(.amount)\(if .currency then " " + .currency else "" end), holds: \([.holds[]?.code] | join(", ") | if . == "" then "none" else . end), shipment: \(.shipment_state // "none")"' \
+            <<<"$(fetch "/v1/orders/$k")" ;;
+    tracking)
         jq -r '"shipment \(.shipment) (order \(.order // "-")): \(.state), carrier \(.carrier), on time: \(.delivery.on_time), \(.timeline | length) events"' \
-            <<<"$shipment"
-        continue
-    fi
-    for _ in $(seq 50); do
-        order=$(curl -s -f "$base/v1/orders/$k") && break
-        sleep 0.1
-    done
-    jq -r '"\(.order): \(.state), approval \(.approval), amount \(.amount) \(.currency // ""), holds: \([.holds[]?.code] | join(", ") | if . == "" then "none" else . end), shipment: \(.shipment_state // "none")"' \
-        <<<"$order"
+            <<<"$(fetch "/v1/shipments/$k")" ;;
+    item)
+        jq -r '"stock \(.item): " + ([.warehouses | to_entries[]? | "\(.key) level \(.value.level) \(.value.alert // "")" + (if .value.open then ", replenishment \(.value.open)" else "" end)] | join("; "))' \
+            <<<"$(fetch "/v1/stock/$k")" ;;
+    feedback)
+        jq -r '"ticket \(.ticket // .id): \(.state), \(.category // "") \(.severity // ""), supplier \(.link.supplier // "unknown") (via \(.link.via // "-")), escalations \(.escalations | length)"' \
+            <<<"$(fetch "/v1/feedback/$k")" ;;
+    esac
 done
 [ "$keep" = 1 ] && echo "gateway left running as pid $pid"
 exit 0
