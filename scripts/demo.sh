@@ -10,7 +10,10 @@ bash scripts/build.sh
 
 keep=0
 [ "${1:-}" = "--keep" ] && keep=1
+# Each run starts from an empty state: the examples reuse their
+# interchange numbers, which a second run would rightly refuse (409).
 state=var
+rm -rf "$state"
 mkdir -p "$state"
 rm -f "$state/http.port"
 ./supplygated -c conf/supplygate.conf 2>"$state/supplygated.log" &
@@ -61,7 +64,7 @@ for f in examples/[0-9]*; do
         mapfile -t new < <(jq -r '.documents[] | "\(.type) \(.key)"' <<<"$body" | sort -u)
         keys+=("${new[@]}")
         case "$f" in
-            *.csv) mapfile -t items < <(tail -n +2 "$f" | cut -d, -f2 | sort -u)
+            *.csv) mapfile -t items < <(tail -n +2 "$f" | cut -d, -f2 | tr -d '"' | sort -u)
                    for i in "${items[@]}"; do keys+=("item $i"); done ;;
         esac
     else
@@ -72,7 +75,10 @@ done
 
 echo
 echo "== Decisions"
+declare -A shown
 for tk in "${keys[@]}"; do
+    [ -n "${shown[$tk]:-}" ] && continue
+    shown[$tk]=1
     k=${tk#* }
     case "${tk%% *}" in
     order)
@@ -82,7 +88,7 @@ for tk in "${keys[@]}"; do
         jq -r '"shipment \(.shipment) (order \(.order // "-")): \(.state), carrier \(.carrier), on time: \(.delivery.on_time), \(.timeline | length) events"' \
             <<<"$(fetch "/v1/shipments/$k")" ;;
     item)
-        jq -r '"stock \(.item): " + ([.warehouses | to_entries[]? | "\(.key) level \(.value.level) \(.value.alert // "")" + (if .value.open then ", replenishment \(.value.open)" else "" end)] | join("; "))' \
+        jq -r '"stock \(.item): " + ([.warehouses[]? | "\(.warehouse) level \(.level) \(.unit // ""), alert \(.alert // "none")" + (if .open_replenishment then ", replenishment order \(.open_replenishment)" else "" end) + ", pick first: \(if (.lots[0].lot // "") == "" then "no lot" else .lots[0].lot end)"] | join("; "))' \
             <<<"$(fetch "/v1/stock/$k")" ;;
     feedback)
         jq -r '"ticket \(.ticket // .id): \(.state), \(.category // "") \(.severity // ""), supplier \(.link.supplier // "unknown") (via \(.link.via // "-")), escalations \(.escalations | length)"' \
