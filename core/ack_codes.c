@@ -75,6 +75,25 @@ static const struct sg_ack_code sg_ack_codes[] = {
     {"edifact.charset", EL, NULL, "21", 0},
     {"edifact.unterminated", SEG, NULL, "18", 0},
 
+    /* Segment maps (core/edi_map.h): the number is the X12 code. */
+    {"edi.seg.1", SEG, "1", "15", 0},       /* unrecognised segment */
+    {"edi.seg.2", SEG, "2", "15", 0},       /* unexpected here */
+    {"edi.seg.3", SEG, "3", "13", 0},       /* mandatory missing */
+    {"edi.seg.4", SEG, "4", "36", 0},       /* loop over its repeats */
+    {"edi.seg.5", SEG, "5", "35", 0},       /* over its maximum use */
+    {"edi.elem.1", EL, "1", "13", 0},       /* mandatory missing */
+    {"edi.elem.2", EL, "2", "13", 0},       /* conditional missing */
+    {"edi.elem.3", EL, "3", "16", 0},       /* too many elements */
+    {"edi.elem.4", EL, "4", "40", 0},       /* too short */
+    {"edi.elem.5", EL, "5", "39", 0},       /* too long */
+    {"edi.elem.6", EL, "6", "21", 0},       /* invalid character */
+    {"edi.elem.7", EL, "7", "12", 0},       /* invalid code value */
+    {"edi.elem.8", EL, "8", "12", 0},       /* invalid date */
+    {"edi.elem.9", EL, "9", "12", 0},       /* invalid time */
+    {"edi.elem.10", EL, "10", "12", 0},     /* exclusion violated */
+    {"edi.elem.12", EL, "12", "35", 0},     /* too many repetitions */
+    {"edi.elem.13", EL, "13", "16", 0},     /* too many components */
+
     /* The procurement plugin's decode errors (plugins/supplier_edi). */
     {"supplier_edi.unsupported_set", S, "1", "18", 0},
     {"edi.unsupported_set", S, "1", "18", 0},

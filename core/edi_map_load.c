@@ -738,7 +738,9 @@ sg_edi_maps_load(const char *dir, const char *const *sets, char *err,
         names[n++] = sg_xstrdup(de->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof(*names), ml_cmp_name);
+    if (n > 1) {
+        qsort(names, n, sizeof(*names), ml_cmp_name);
+    }
 
     maps = sg_xcalloc(1, sizeof(*maps));
     maps->items = sg_xcalloc(n + 1, sizeof(*maps->items));

@@ -33,8 +33,9 @@ setup(void)
     sg_log_set_level(SG_LOG_ERROR);
     sg_xml_init();
     sg_errors_init(&errs, 0);
+    cfg.schema_dir = sg_xstrdup(sg_test_srcpath("schemas"));
     gw.cfg = &cfg;
-    gw.schemas = sg_schemas_load(sg_test_srcpath("schemas"), &errs);
+    gw.schemas = sg_schemas_load(cfg.schema_dir, &errs);
     gw.plugins = sg_plugins_new();
     plugin = sg_xstrdup(sg_test_buildpath(
         "plugins/supplier_edi/.libs/supplier_edi.so"));
@@ -54,6 +55,7 @@ teardown(void)
 {
     sg_plugins_free(gw.plugins);
     sg_schemas_free(gw.schemas);
+    free(cfg.schema_dir);
     return 0;
 }
 
@@ -157,23 +159,26 @@ test_element_error_997_rejected(void)
 }
 
 /*
- * The corpus 850 breaks an X12 syntax note (PO106 without PO107), which
- * the plugin does not check; it finds the order good, and the ack says
- * so: AK5 A, AK9 A 1 1 1, in its newline-terminated dialect.
+ * The corpus 850 breaks two X12 syntax notes (PO106 without PO107, PO405
+ * without PO406), which the 850 segment map checks: AK4 code 2
+ * (conditional element missing) at PO1 and PO4, positions counted
+ * within the set, AK5 R 5, in the file's newline-terminated dialect.
  */
 static void
-test_corpus_850_accepted(void)
+test_corpus_850_notes(void)
 {
     int status;
     char *ack = ack_file("tests/data/corpus/x12/"
                          "850-ediengine-syntax-notes-error.edi", &status);
 
-    CU_ASSERT_EQUAL(status, 202);
+    CU_ASSERT_EQUAL(status, 422);
     ASSERT_ACK(ack, "ISA*00*          *00*          *ZZ*123456789012345"
                "*ZZ*ABCDEFGHIJKLMNO*261204*1030*U*00400*000000042*0*P*>\n"
                "GS*FA*999999999*4405197800*20261204*1030*42*X*004010\n"
-               "ST*997*0001\nAK1*PO*1421\nAK2*850*000000010\nAK5*A\n"
-               "AK9*A*1*1*1\nSE*6*0001\nGE*1*42\nIEA*1*000000042\n");
+               "ST*997*0001\nAK1*PO*1421\nAK2*850*000000010\n"
+               "AK3*PO1*13**8\nAK4*7**2\nAK3*PO4*30**8\nAK4*6**2\n"
+               "AK5*R*5\nAK9*R*1*1*0\nSE*10*0001\nGE*1*42\n"
+               "IEA*1*000000042\n");
     free(ack);
 }
 
@@ -321,10 +326,11 @@ test_edifact_clean_contrl(void)
     "55'UNH+M1+ORDERS:D:96A:UN'BGM+220+PO-55+9'"
 
 /*
- * DTM 137 is not a date (UCD 12 at element 1 component 2), the LIN has
- * no item number the plugin can use (UCS 13 at segment 5) and the QTY
- * is not a number (UCD 37): UCM 4, errors in segment order, UCI 7
- * because the interchange itself was fine.
+ * The ORDERS segment map finds the QTY value "X" where a number must be
+ * (UCD 21, invalid character, at element 1 component 2 of segment 6)
+ * and a mandatory segment missing before UNT (UCS 13 at segment 7);
+ * the message is refused before mapping, so the DTM's bad date is not
+ * reached.  UCM 4, UCI 7 because the interchange itself was fine.
  */
 static void
 test_edifact_error_contrl(void)
@@ -338,8 +344,8 @@ test_edifact_error_contrl(void)
     CU_ASSERT_EQUAL(status, 422);
     ASSERT_ACK(ack, "UNB+UNOA:3+SUPPLYGATE:ZZ+ACMEPARTS:ZZ+261204:1030+42'"
                "UNH+1+CONTRL:2:2:UN'UCI+55+ACMEPARTS:ZZ+SUPPLYGATE:ZZ+7'"
-               "UCM+M1+ORDERS:D:96A:UN+4'UCS+3'UCD+12+1:2'UCS+5+13'"
-               "UCS+6'UCD+37+1:2'UNT+9+1'UNZ+1+42'");
+               "UCM+M1+ORDERS:D:96A:UN+4'UCS+6'UCD+21+1:2'UCS+7+13'"
+               "UNT+7+1'UNZ+1+42'");
     free(ack);
 }
 
@@ -627,7 +633,8 @@ main(void)
                 test_clean_850_997_accepted);
     CU_add_test(s, "element error: AK3/AK4 positions, AK5 R",
                 test_element_error_997_rejected);
-    CU_add_test(s, "corpus 850 accepted: AK5 A", test_corpus_850_accepted);
+    CU_add_test(s, "corpus 850 breaking syntax notes: AK4 2",
+                test_corpus_850_notes);
     CU_add_test(s, "SE count: AK5 R 4", test_se_count_997);
     CU_add_test(s, "control numbers: TA1 E 001, AK5 R 3, AK9 R 4",
                 test_control_mismatch_ta1_and_997);
