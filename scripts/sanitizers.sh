@@ -20,6 +20,8 @@ rm -rf "$dir"
 mkdir -p "$dir"
 tar -xzf supplygate-*.tar.gz -C "$dir" --strip-components=1
 cd "$dir"
+# Daemon logs of this run only, not of earlier runs left in /tmp.
+touch "$dir/.started"
 ./configure -q --enable-sanitizers --enable-werror
 make -s -j"$(nproc)"
 
@@ -34,6 +36,7 @@ make -s -j"$(nproc)" check || {
         2>/dev/null | tail -n 200
     for d in /tmp/sg-rt-* /tmp/sg-rel-* /tmp/sg-hup-*; do
         [ -f "$d/daemon.log" ] || continue
+        [ "$d/daemon.log" -nt "$dir/.started" ] || continue
         grep -l -e Sanitizer -e 'runtime error' "$d/daemon.log" \
             >/dev/null && tail -n 60 "$d/daemon.log"
     done
