@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,6 +43,7 @@ struct sg_daemon {
     struct sg_generation *boot;
     const struct sg_config *cfg;    /* boot->cfg */
     struct sg_redis_child redis;
+    int redis_down;             /* the embedded one died; restart due */
     char *redis_address;
     struct sg_ingest *ingest;
     struct sg_workers *workers;
@@ -234,9 +236,51 @@ sg_daemon_stop(struct sg_daemon *d)
  * Code in another thread asks for a reload with kill(getpid(), SIGHUP):
  * raise() would aim at its own thread, where the signal stays blocked.
  */
+/*
+ * The embedded redis-server died (killed, out of memory): start it
+ * again on the same socket and data directory, so the AOF is replayed
+ * and the writer and workers reconnect by themselves.  Until it answers,
+ * POSTs get 503 as for any Redis outage.  Returns 0 when it runs again
+ * (or was never ours), -1 to try again later.
+ */
+static int
+sg_daemon_revive_redis(struct sg_daemon *d)
+{
+    char err[512];
+    int status;
+
+    if (d->redis.pid > 0) {
+        if (waitpid(d->redis.pid, &status, WNOHANG) != d->redis.pid) {
+            return 0;           /* another child, or still running */
+        }
+        sg_log(SG_LOG_ERROR, "redis", NULL, "embedded redis-server (pid "
+               "%d) %s %d; starting it again", (int)d->redis.pid,
+               WIFSIGNALED(status) ? "was killed by signal" : "exited with",
+               WIFSIGNALED(status) ? WTERMSIG(status)
+                                   : WEXITSTATUS(status));
+        d->redis.pid = 0;
+        d->redis_down = 1;
+    }
+    if (!d->redis_down) {
+        return 0;
+    }
+    if (sg_redis_child_start(&d->redis, d->cfg->redis_server,
+                             d->cfg->state_dir, d->cfg->redis_appendfsync,
+                             err, sizeof(err)) != 0) {
+        sg_log(SG_LOG_ERROR, "redis", NULL, "embedded Redis: %s; trying "
+               "again", err);
+        return -1;
+    }
+    d->redis_down = 0;
+    sg_log(SG_LOG_NOTICE, "redis", NULL, "embedded redis-server running "
+           "again, pid %d", (int)d->redis.pid);
+    return 0;
+}
+
 static int
 sg_daemon_wait(struct sg_daemon *d)
 {
+    struct timespec retry = {1, 0};
     sigset_t set;
     int sig = 0;
 
@@ -244,8 +288,13 @@ sg_daemon_wait(struct sg_daemon *d)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGCHLD);
     for (;;) {
-        if (sigwait(&set, &sig) != 0) {
+        /* With a restart pending, wake every second to try again. */
+        sig = d->redis_down ? sigtimedwait(&set, NULL, &retry)
+                            : sigwaitinfo(&set, NULL);
+        if (sig < 0 || sig == SIGCHLD) {
+            sg_daemon_revive_redis(d);
             continue;
         }
         if (sig == SIGHUP) {
@@ -267,6 +316,7 @@ sg_block_signals(void)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGCHLD);   /* the embedded redis-server's death */
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     /* A client that hangs up mid-answer must not kill the daemon. */
     signal(SIGPIPE, SIG_IGN);
