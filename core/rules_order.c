@@ -46,7 +46,8 @@
  *   covers an order received on the 4th.
  * - Amount: the sum of quantity x unitPrice when every line has a
  *   price; else totalAmount when given; else the sum of the priced
- *   lines (0 when none).
+ *   lines (0 when none), and the order is held amount_unknown: its
+ *   approval level cannot be decided on a lower bound.
  * - Approval: amount > director_above is "director", > manager_above
  *   "manager", else "auto"; an amount exactly at a threshold takes the
  *   lower level.  With no rule for the category and no "default" rule,
@@ -202,6 +203,7 @@ struct sg_order {
     char *requested_delivery;   /* promised date, read by shipments */
     double amount;
     long lines;
+    long unpriced;          /* lines without a price, no totalAmount */
 };
 
 struct sg_hold {
@@ -469,6 +471,13 @@ sg_order_amount(struct sg_order *o, const xmlNode *root,
     }
     if ((!all_priced || o->lines == 0) && has_total) {
         sum = total;
+    } else if (!all_priced) {
+        /* The amount is only a lower bound: count what is missing. */
+        for (l = lines->children; l != NULL; l = l->next) {
+            if (sg_is(l, "line") && sg_child(l, "unitPrice") == NULL) {
+                o->unpriced++;
+            }
+        }
     }
     sg_amount_text(sum, rounded, sizeof(rounded));
     o->amount = strtod(rounded, NULL);
@@ -622,6 +631,14 @@ sg_decide(struct sg_decision *d, const struct sg_config *cfg,
     memset(d, 0, sizeof(*d));
     d->received = e->received_ms;
     sg_qualify(d, cfg, o);
+    if (o->unpriced > 0) {
+        /* An order whose amount is unknown cannot be approved by it:
+         * someone must price it first. */
+        sg_hold_add(d, "amount_unknown", sg_xasprintf(
+            "%ld of %ld lines have no unit price and the order gives no "
+            "totalAmount: its approval level cannot be decided",
+            o->unpriced, o->lines));
+    }
 
     a = sg_approval_find(cfg, d->category);
     d->approval = "auto";

@@ -788,6 +788,27 @@ test_number_conflict(void)
     entry_free(&x);
 }
 
+/* No price and no total: the amount is unknown, so is the approval. */
+static void
+test_unpriced(void)
+{
+    apply_order("PO-NP", "ACME", "900000", NULL, NULL, T + 1000);
+    CU_ASSERT_STRING_EQUAL(order_field("PO-NP", "state"), "held");
+    CU_ASSERT_PTR_NOT_NULL(strstr(order_field("PO-NP", "holds"),
+                                  "\"amount_unknown\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(order_field("PO-NP", "holds"),
+                                  "1 of 1 lines have no unit price"));
+    CU_ASSERT_FALSE(order_has("PO-NP", "processed_at"));
+
+    /* A stated total stands in for the missing prices. */
+    apply_order("PO-NP2", "ACME", "900000", NULL, "20000", T + 1000);
+    CU_ASSERT_STRING_EQUAL(order_field("PO-NP2", "state"),
+                           "awaiting_approval");
+    CU_ASSERT_STRING_EQUAL(order_field("PO-NP2", "approval"), "manager");
+    CU_ASSERT_PTR_NULL(strstr(order_field("PO-NP2", "holds"),
+                              "amount_unknown"));
+}
+
 /* An operator approves what awaits approval and releases what is held. */
 static void
 test_approve_and_release(void)
@@ -1149,6 +1170,7 @@ main(void)
     CU_add_test(s, "duplicate order number", test_duplicate);
     CU_add_test(s, "same number, other supplier", test_number_conflict);
     CU_add_test(s, "approve and release", test_approve_and_release);
+    CU_add_test(s, "no price, no total: held", test_unpriced);
     CU_add_test(s, "failures left pending", test_failures);
     CU_add_test(s, "script flushed, connection lost",
                 test_script_flushed_and_io_error);
