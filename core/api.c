@@ -132,15 +132,20 @@ sg_answer_json(struct sg_answer *out, int status, json_t *o)
     json_decref(o);
 }
 
-/* Message ids and order numbers: letters, digits and -_.:~ only. */
+/*
+ * Identifiers in URLs, as libmicrohttpd decoded them: printable ASCII,
+ * at most 128 bytes.  Business keys never hold ":" (schemas/common.xsd,
+ * type Key), so a ":" here can only reach an id with a ":" of its own
+ * (acks are "<partner>:<control>") or a key of another type, which
+ * Redis refuses with WRONGTYPE; nothing else becomes part of a key.
+ */
 static int
 sg_api_safe_id(const char *s)
 {
     size_t n = 0;
 
     for (; *s != '\0'; s++, n++) {
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-              (*s >= '0' && *s <= '9') || strchr("-_.:~", *s) != NULL)) {
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e) {
             return 0;
         }
     }

@@ -316,6 +316,17 @@ test_negative_quantity(void)
     free(x);
 }
 
+/* A ":" would let an order number reach another key ("PO-1:history"). */
+static void
+test_colon_in_key(void)
+{
+    char *x = variant(">PO-1</orderNumber>", 1,
+                      ">PO-1:history</orderNumber>");
+
+    expect_one(x, "xsd.invalid", 4, "/order/orderNumber");
+    free(x);
+}
+
 /* Canonical XML cannot carry a negative price either. */
 static void
 test_negative_price(void)
@@ -682,6 +693,7 @@ main(void)
     CU_add_test(s, "quantity abc", test_quantity_not_a_number);
     CU_add_test(s, "negative quantity", test_negative_quantity);
     CU_add_test(s, "negative price", test_negative_price);
+    CU_add_test(s, "a colon in an order number", test_colon_in_key);
     CU_add_test(s, "bad date", test_bad_date);
     CU_add_test(s, "unknown element", test_unknown_element);
     CU_add_test(s, "bad attribute value", test_bad_attribute);
