@@ -10,7 +10,8 @@
  * redelivered entry changes nothing.
  *
  * The order hash sg:order:<number> (keys.h) has these fields:
- *   type, order, state ("processed", "held", "awaiting_approval"),
+ *   type, order, state ("processed", "held", "awaiting_approval",
+ *   "cancelled"; cancelled_at and cancel_entry then),
  *   supplier (registry id, or the id the document gave when unknown),
  *   supplier_name, supplier_known ("1"/"0"), category, amount, currency,
  *   approval ("auto", "manager", "director"), holds (JSON array of
@@ -100,9 +101,17 @@
  * ARGV: group, entry, order key, marker TTL, marker value, then n and
  * n field/value pairs, then n and n events of (type, at, detail JSON,
  * history JSON), then n and n deadlines of (score, member), then the
- * duplicate event (at, detail, history), the supplier, and the note
- * left on the bare number's history when this order had to take its
- * supplier-scoped key ("" otherwise).
+ * duplicate event (at, detail, history), the supplier, the note left
+ * on the bare number's history when this order had to take its
+ * supplier-scoped key ("" otherwise), the purpose ("original",
+ * "cancel", "change") and its event's detail and history line.
+ *
+ * A cancel or a change of an order the supplier already sent is applied
+ * to it: a cancel closes it (state "cancelled", its open nodes dropped),
+ * a change replaces its fields and decisions as if it had just arrived
+ * (approval and holds decided again, nodes counted from the change).  A
+ * cancelled order takes no more changes: they are recorded as
+ * duplicates.  A cancel for an order never seen is filed cancelled.
  *
  * Order numbers are unique per supplier, not across suppliers: the same
  * number from the same supplier is a business duplicate (recorded, not
@@ -128,12 +137,45 @@ static const char sg_apply_lua[] =
     "local ev = i; i = i + ne * 4\n"
     "local nd = tonumber(ARGV[i]); i = i + 1\n"
     "local dl = i; i = i + nd * 2\n"
+    "local function apply()\n"
+    "  redis.call('HSET', KEYS[2], unpack(fields))\n"
+    "  for k = 0, ne - 1 do\n"
+    "    local b = ev + k * 4\n"
+    "    redis.call('RPUSH', KEYS[3], ARGV[b + 3])\n"
+    "    redis.call('XADD', KEYS[4], '*', 'type', ARGV[b],\n"
+    "      'subject', 'order', 'order', ARGV[3], 'detail', ARGV[b + 2],\n"
+    "      'at', ARGV[b + 1])\n"
+    "  end\n"
+    "  for k = 0, nd - 1 do\n"
+    "    redis.call('ZADD', KEYS[5], ARGV[dl + k * 2],\n"
+    "      ARGV[dl + k * 2 + 1])\n"
+    "  end\n"
+    "end\n"
     "if redis.call('EXISTS', KEYS[2]) == 1 then\n"
-    "  if redis.call('HGET', KEYS[2], 'entry') == ARGV[2] then\n"
+    "  if redis.call('HGET', KEYS[2], 'entry') == ARGV[2] or\n"
+    "     redis.call('HGET', KEYS[2], 'cancel_entry') == ARGV[2] then\n"
     "    return done('seen')\n"
     "  end\n"
     "  if redis.call('HGET', KEYS[2], 'supplier') ~= ARGV[i + 3] then\n"
     "    return 'conflict'\n"
+    "  end\n"
+    "  local state = redis.call('HGET', KEYS[2], 'state')\n"
+    "  local purpose = ARGV[i + 5]\n"
+    "  if purpose ~= 'original' and state ~= 'cancelled' then\n"
+    "    redis.call('RPUSH', KEYS[3], ARGV[i + 7])\n"
+    "    redis.call('XADD', KEYS[4], '*', 'type', 'order_' .. purpose ..\n"
+    "      (purpose == 'cancel' and 'led' or 'd'), 'subject', 'order',\n"
+    "      'order', ARGV[3], 'detail', ARGV[i + 6], 'at', ARGV[i])\n"
+    "    redis.call('ZREM', KEYS[5], ARGV[3] .. '|dispatch')\n"
+    "    if purpose == 'cancel' then\n"
+    "      redis.call('ZREM', KEYS[5], ARGV[3] .. '|processing')\n"
+    "      redis.call('HSET', KEYS[2], 'state', 'cancelled',\n"
+    "        'cancelled_at', ARGV[i], 'cancel_entry', ARGV[2])\n"
+    "      return done('cancelled')\n"
+    "    end\n"
+    "    redis.call('HDEL', KEYS[2], 'processed_at', 'dispatch_due')\n"
+    "    apply()\n"
+    "    return done('changed')\n"
     "  end\n"
     "  redis.call('RPUSH', KEYS[3], ARGV[i + 2])\n"
     "  redis.call('XADD', KEYS[4], '*', 'type', 'duplicate_order',\n"
@@ -141,19 +183,9 @@ static const char sg_apply_lua[] =
     "    'at', ARGV[i])\n"
     "  return done('duplicate')\n"
     "end\n"
-    "redis.call('HSET', KEYS[2], unpack(fields))\n"
+    "apply()\n"
     "if ARGV[i + 4] ~= '' then\n"
     "  redis.call('RPUSH', KEYS[7], ARGV[i + 4])\n"
-    "end\n"
-    "for k = 0, ne - 1 do\n"
-    "  local b = ev + k * 4\n"
-    "  redis.call('RPUSH', KEYS[3], ARGV[b + 3])\n"
-    "  redis.call('XADD', KEYS[4], '*', 'type', ARGV[b],\n"
-    "    'subject', 'order', 'order', ARGV[3], 'detail', ARGV[b + 2],\n"
-    "    'at', ARGV[b + 1])\n"
-    "end\n"
-    "for k = 0, nd - 1 do\n"
-    "  redis.call('ZADD', KEYS[5], ARGV[dl + k * 2], ARGV[dl + k * 2 + 1])\n"
     "end\n"
     "return done('applied')\n";
 
@@ -204,6 +236,7 @@ struct sg_order {
     double amount;
     long lines;
     long unpriced;          /* lines without a price, no totalAmount */
+    const char *purpose;    /* "original", "cancel" or "change" */
 };
 
 struct sg_hold {
@@ -484,6 +517,31 @@ sg_order_amount(struct sg_order *o, const xmlNode *root,
     return 0;
 }
 
+/*
+ * What the document asks of an order: the plugins write X12 BEG01 and
+ * EDIFACT BGM 1225 as words.  A replacement is a change; a deletion is
+ * a cancel; confirmations, duplicates and copies are taken as the
+ * original (a second copy is then a business duplicate).
+ */
+static const char *
+sg_order_purpose(const xmlNode *n)
+{
+    xmlChar *raw = n != NULL ? xmlNodeGetContent(n) : NULL;
+    const char *p = "original";
+
+    if (raw != NULL) {
+        if (xmlStrEqual(raw, (const xmlChar *)"cancel") ||
+            xmlStrEqual(raw, (const xmlChar *)"delete")) {
+            p = "cancel";
+        } else if (xmlStrEqual(raw, (const xmlChar *)"change") ||
+                   xmlStrEqual(raw, (const xmlChar *)"replace")) {
+            p = "change";
+        }
+        xmlFree(raw);
+    }
+    return p;
+}
+
 static int
 sg_order_read(struct sg_order *o, const struct sg_entry *e,
               struct sg_errors *errs)
@@ -507,6 +565,7 @@ sg_order_read(struct sg_order *o, const struct sg_entry *e,
     o->date = sg_text(sg_child(root, "orderDate"));
     o->currency = sg_text(sg_child(root, "currency"));
     o->requested_delivery = sg_text(sg_child(root, "requestedDelivery"));
+    o->purpose = sg_order_purpose(sg_child(root, "purpose"));
     sup = sg_child(root, "supplier");
     o->supplier_id = sg_attr(sup, "id");
     o->supplier_qual = sg_attr(sup, "qualifier");
@@ -652,7 +711,10 @@ sg_decide(struct sg_decision *d, const struct sg_config *cfg,
 
     d->processing_due = d->received + cfg->processing_limit * 1000LL;
     d->dispatch_limit_ms = cfg->dispatch_limit * 1000LL;
-    if (d->n_holds > 0) {
+    if (strcmp(o->purpose, "cancel") == 0) {
+        /* Filed only if no order is there to cancel: closed at once. */
+        d->state = "cancelled";
+    } else if (d->n_holds > 0) {
         d->state = "held";
     } else if (strcmp(d->approval, "auto") != 0) {
         d->state = "awaiting_approval";
@@ -792,6 +854,13 @@ sg_args_events(struct sg_args *a, const struct sg_order *o,
             "number; this order is filed under its supplier-scoped key"));
         n++;
     }
+    if (strcmp(o->purpose, "cancel") == 0) {
+        /* A cancel for an order never seen: nothing to decide. */
+        sg_event_add(a, "order_cancelled", now_ms, json_pack(
+            "{s:s?,s:b}", "msg", e->msg, "unknown_before", 1));
+        n++;
+        goto counted;
+    }
     for (i = 0; i < d->n_holds; i++) {
         sg_event_add(a, "supplier_hold", now_ms, json_pack("{s:s,s:s}",
                      "code", d->holds[i].code, "message",
@@ -822,6 +891,7 @@ sg_args_events(struct sg_args *a, const struct sg_order *o,
             (json_int_t)(d->processed_at - d->processing_due)));
         n++;
     }
+counted:
     free(a->v[count_at]);
     a->v[count_at] = sg_xasprintf("%zu", n);
     a->len[count_at] = strlen(a->v[count_at]);
@@ -841,6 +911,26 @@ sg_args_duplicate(struct sg_args *a, const struct sg_order *o,
     h = json_pack("{s:s,s:I,s:O}", "type", "duplicate_order", "at",
                   (json_int_t)now_ms, "detail", det);
     sg_args_addf(a, "%lld", now_ms);
+    sg_args_add_json(a, det);
+    sg_args_add_json(a, h);
+}
+
+/* The purpose, and the event recorded when it cancels or changes an
+ * order already there: detail, history line. */
+static void
+sg_args_purpose(struct sg_args *a, const struct sg_order *o,
+                const struct sg_entry *e, long long now_ms)
+{
+    json_t *det, *h;
+    int cancel = strcmp(o->purpose, "cancel") == 0;
+
+    det = json_pack("{s:s?,s:s,s:f,s:I}", "msg", e->msg, "entry", e->id,
+                    "amount", o->amount, "received_ms",
+                    (json_int_t)e->received_ms);
+    h = json_pack("{s:s,s:I,s:O}", "type", cancel ? "order_cancelled"
+                  : "order_changed", "at", (json_int_t)now_ms, "detail",
+                  det);
+    sg_args_adds(a, o->purpose);
     sg_args_add_json(a, det);
     sg_args_add_json(a, h);
 }
@@ -939,14 +1029,19 @@ sg_commit(struct sg_order_rules *r, redisContext *c,
     sg_args_fields(&a, o, d, e);
     sg_args_events(&a, o, d, e, key, now_ms);
 
-    /* The processing node is always scheduled; the sweep finds it met
-     * when the order was processed in time. */
-    sg_args_adds(&a, d->processed_at != 0 ? "2" : "1");
-    sg_args_addf(&a, "%lld", d->processing_due);
-    sg_args_addf(&a, "%s|processing", key);
-    if (d->processed_at != 0) {
-        sg_args_addf(&a, "%lld", d->dispatch_due);
-        sg_args_addf(&a, "%s|dispatch", key);
+    /* The processing node is always scheduled (but for a cancelled
+     * order); the sweep finds it met when the order was processed in
+     * time. */
+    if (strcmp(o->purpose, "cancel") == 0) {
+        sg_args_adds(&a, "0");
+    } else {
+        sg_args_adds(&a, d->processed_at != 0 ? "2" : "1");
+        sg_args_addf(&a, "%lld", d->processing_due);
+        sg_args_addf(&a, "%s|processing", key);
+        if (d->processed_at != 0) {
+            sg_args_addf(&a, "%lld", d->dispatch_due);
+            sg_args_addf(&a, "%s|dispatch", key);
+        }
     }
 
     sg_args_duplicate(&a, o, e, now_ms);
@@ -962,6 +1057,7 @@ sg_commit(struct sg_order_rules *r, redisContext *c,
     } else {
         sg_args_adds(&a, "");
     }
+    sg_args_purpose(&a, o, e, now_ms);
 
     rep = sg_eval(c, &a, sg_apply_lua);
     if (rep == NULL) {

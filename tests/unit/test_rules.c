@@ -788,6 +788,104 @@ test_number_conflict(void)
     entry_free(&x);
 }
 
+/* order_xml with a <purpose>. */
+static char *
+order_xml_purpose(const char *number, const char *qty, const char *price,
+                  const char *purpose)
+{
+    char *x = order_xml(number, "ACME", NULL, qty, price, NULL);
+    char *at = strstr(x, "<currency>");
+    char *out = sg_xasprintf("%.*s<purpose>%s</purpose>\n%s",
+                             (int)(at - x), x, purpose, at);
+
+    free(x);
+    return out;
+}
+
+static enum sg_rules_result
+apply_purpose(const char *number, const char *qty, const char *price,
+              const char *purpose, long long now, struct entry *x)
+{
+    struct sg_errors errs;
+    enum sg_rules_result res;
+
+    entry_make(x, number, order_xml_purpose(number, qty, price, purpose));
+    sg_errors_init(&errs, 0);
+    res = sg_rules_apply(rules, c, &x->e, now, &errs);
+    CU_ASSERT_EQUAL(errs.n, 0);
+    sg_errors_free(&errs);
+    return res;
+}
+
+/*
+ * A change replaces the order's decisions; a cancel closes it; after
+ * that, nothing more moves it; a cancel for an unknown order is filed
+ * cancelled, not live.
+ */
+static void
+test_change_and_cancel(void)
+{
+    struct entry x, y;
+    struct sg_errors errs;
+    long long hist;
+
+    sg_errors_init(&errs, 0);
+    apply_order("PO-CC", "ACME", "2", "10", NULL, T + 1000);
+    CU_ASSERT_STRING_EQUAL(order_field("PO-CC", "state"), "processed");
+
+    /* Changed to 2000 x 10: over the manager threshold. */
+    CU_ASSERT_EQUAL(apply_purpose("PO-CC", "2000", "10", "change",
+                                  T + 60000, &x), SG_RULES_OK);
+    CU_ASSERT_STRING_EQUAL(order_field("PO-CC", "amount"), "20000");
+    CU_ASSERT_STRING_EQUAL(order_field("PO-CC", "approval"), "manager");
+    CU_ASSERT_STRING_EQUAL(order_field("PO-CC", "state"),
+                           "awaiting_approval");
+    CU_ASSERT_FALSE(order_has("PO-CC", "processed_at"));
+    CU_ASSERT_EQUAL(deadline("PO-CC", "dispatch"), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(event_types("PO-CC"),
+                                  "order_changed order_received "
+                                  "approval_required"));
+    /* Redelivered: nothing more. */
+    hist = cmd_int("LLEN " SG_KEY_ORDER "PO-CC:history");
+    CU_ASSERT_EQUAL(sg_rules_apply(rules, c, &x.e, T + 70000, &errs),
+                    SG_RULES_OK);
+    CU_ASSERT_EQUAL(cmd_int("LLEN " SG_KEY_ORDER "PO-CC:history"), hist);
+
+    /* Cancelled: closed, its nodes gone. */
+    CU_ASSERT_EQUAL(apply_purpose("PO-CC", "1", "1", "cancel", T + 90000,
+                                  &y), SG_RULES_OK);
+    CU_ASSERT_STRING_EQUAL(order_field("PO-CC", "state"), "cancelled");
+    CU_ASSERT_EQUAL(order_ll("PO-CC", "cancelled_at"), T + 90000);
+    CU_ASSERT_EQUAL(deadline("PO-CC", "processing"), -1);
+    CU_ASSERT_STRING_EQUAL(order_field("PO-CC", "amount"), "20000");
+    hist = cmd_int("LLEN " SG_KEY_ORDER "PO-CC:history");
+    CU_ASSERT_EQUAL(sg_rules_apply(rules, c, &y.e, T + 95000, &errs),
+                    SG_RULES_OK);
+    CU_ASSERT_EQUAL(cmd_int("LLEN " SG_KEY_ORDER "PO-CC:history"), hist);
+    entry_free(&x);
+    entry_free(&y);
+
+    /* A change after the cancel is only recorded. */
+    CU_ASSERT_EQUAL(apply_purpose("PO-CC", "5", "5", "change", T + 99000,
+                                  &x), SG_RULES_OK);
+    CU_ASSERT_STRING_EQUAL(order_field("PO-CC", "state"), "cancelled");
+    CU_ASSERT_PTR_NOT_NULL(strstr(event_types("PO-CC"),
+                                  "order_cancelled duplicate_order"));
+    entry_free(&x);
+
+    /* A cancel for a number never seen: filed cancelled, no nodes. */
+    CU_ASSERT_EQUAL(apply_purpose("PO-CX", "1", "1", "cancel", T + 1000,
+                                  &x), SG_RULES_OK);
+    CU_ASSERT_STRING_EQUAL(order_field("PO-CX", "state"), "cancelled");
+    CU_ASSERT_EQUAL(deadline("PO-CX", "processing"), -1);
+    CU_ASSERT_STRING_EQUAL(event_types("PO-CX"),
+                           "order_received order_cancelled");
+    CU_ASSERT_EQUAL(pending(), 0);
+    CU_ASSERT_EQUAL(errs.n, 0);
+    sg_errors_free(&errs);
+    entry_free(&x);
+}
+
 /* No price and no total: the amount is unknown, so is the approval. */
 static void
 test_unpriced(void)
@@ -1171,6 +1269,7 @@ main(void)
     CU_add_test(s, "same number, other supplier", test_number_conflict);
     CU_add_test(s, "approve and release", test_approve_and_release);
     CU_add_test(s, "no price, no total: held", test_unpriced);
+    CU_add_test(s, "change, then cancel", test_change_and_cancel);
     CU_add_test(s, "failures left pending", test_failures);
     CU_add_test(s, "script flushed, connection lost",
                 test_script_flushed_and_io_error);
