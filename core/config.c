@@ -292,6 +292,7 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
     };
     cfg_opt_t partner_opts[] = {
         CFG_STR_LIST("ids", "{}", CFGF_NONE),
+        CFG_STR_LIST("plugins", "{}", CFGF_NONE),
         CFG_STR("api_key_sha256", "", CFGF_NONE),
         CFG_STR("hmac_secret_file", "", CFGF_NONE),
         CFG_INT("rate_limit", 0, CFGF_NONE),

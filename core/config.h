@@ -42,6 +42,8 @@ struct sg_partner {
     char **ids;             /* interchange senders it may name: "ZZ:ACME",
                                or a bare id matching any qualifier */
     size_t n_ids;
+    char **plugins;         /* the plugins it may post to; none: any */
+    size_t n_plugins;
     unsigned char key_hash[32];     /* SHA-256 of its API key */
     int has_key;
     unsigned char *hmac_secret;     /* read from hmac_secret_file; wiped */

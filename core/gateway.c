@@ -313,6 +313,17 @@ sg_gateway_decode_as(struct sg_gateway *gw, const struct sg_partner *partner,
         goto done;
     }
     in->plugin = lp->name;
+    if (partner != NULL && !sg_partner_may_use(partner, lp->name)) {
+        sg_errors_addf(&in->errs, "auth.plugin_not_allowed", "partner %s "
+                       "may not post messages for plugin %s (its "
+                       "configuration lists the plugins it may use)",
+                       partner->name, lp->name);
+        sg_log(SG_LOG_WARN, "gateway", in->id, "partner %s posted a "
+               "message for plugin %s, which it may not use: refused "
+               "with 403", partner->name, lp->name);
+        in->status = 403;
+        goto done;
+    }
 
     memset(&msg, 0, sizeof(msg));
     msg.id = in->id;

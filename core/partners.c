@@ -127,6 +127,12 @@ sg_partners_read_one(struct sg_config *c, cfg_t *sec, struct sg_partner *p,
     for (j = 0; j < p->n_ids; j++) {
         p->ids[j] = sg_xstrdup(cfg_getnstr(sec, "ids", (unsigned)j));
     }
+    p->n_plugins = cfg_size(sec, "plugins");
+    p->plugins = sg_xcalloc(p->n_plugins + 1, sizeof(char *));
+    for (j = 0; j < p->n_plugins; j++) {
+        p->plugins[j] = sg_xstrdup(cfg_getnstr(sec, "plugins",
+                                               (unsigned)j));
+    }
     if (p->n_ids == 0) {
         sg_errors_addf(errs, "config", "%s:%d: %s lists no ids; name the "
                        "interchange senders it may use (\"ZZ:ACME\")",
@@ -216,6 +222,10 @@ sg_partners_free(struct sg_config *c)
             free(p->ids[j]);
         }
         free(p->ids);
+        for (j = 0; j < p->n_plugins; j++) {
+            free(p->plugins[j]);
+        }
+        free(p->plugins);
         free(p->name);
         if (p->hmac_secret != NULL) {
             sg_wipe(p->hmac_secret, p->hmac_secret_len);
@@ -268,6 +278,22 @@ sg_partners_have_credentials(const struct sg_config *c)
 
     for (i = 0; i < c->n_partners; i++) {
         if (c->partners[i].has_key || c->partners[i].hmac_secret_len > 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int
+sg_partner_may_use(const struct sg_partner *p, const char *plugin)
+{
+    size_t i;
+
+    if (p->n_plugins == 0) {
+        return 1;
+    }
+    for (i = 0; i < p->n_plugins; i++) {
+        if (strcmp(p->plugins[i], plugin) == 0) {
             return 1;
         }
     }

@@ -44,6 +44,13 @@ const struct sg_partner *sg_partner_find(const struct sg_config *c,
  */
 int sg_partner_owns(const struct sg_partner *p, const char *sender);
 
+/*
+ * May partner p post messages that plugin decodes?  A partner section
+ * with plugins = {...} names the only ones (a supplier posts orders, not
+ * stock snapshots or complaints); without the list, any.
+ */
+int sg_partner_may_use(const struct sg_partner *p, const char *plugin);
+
 /* 1 when at least one partner has an API key or an HMAC secret. */
 int sg_partners_have_credentials(const struct sg_config *c);
 

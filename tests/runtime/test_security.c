@@ -47,6 +47,9 @@
 #define BURSTY_KEY  "bursty-key"
 #define BURSTY_HASH \
     "4da5a1c435c92c2431db5423fc61fe1573a8bbab13f573fa470d90bad1c7f1a5"
+#define CARRIER_KEY "carrier-key-0123456789"
+#define CARRIER_HASH \
+    "9ec4550da2f2491aaca3ce60c96bcf83674d66e2885e07156a2170e9babac0cc"
 #define ADMIN_KEY   "admin-key"
 #define ADMIN_HASH \
     "69a5265506c94c77b787a7d7377b7685a0eff82e33920a71e7ee22cd6154953e"
@@ -96,6 +99,10 @@ write_conf(void)
         "partner \"BURSTY\" {\n ids = {\"ZZ:BURSTY\"}\n"
         " api_key_sha256 = \"" BURSTY_HASH "\"\n rate_limit = 2\n"
         " burst = 3\n}\n"
+        /* A carrier: its key may post tracking, not orders. */
+        "partner \"CARRIERX\" {\n ids = {\"ZZ:CARRIERX\"}\n"
+        " plugins = {\"carrier_tracking\"}\n"
+        " api_key_sha256 = \"" CARRIER_HASH "\"\n}\n"
         "admin {\n api_key_sha256 = \"" ADMIN_HASH "\"\n}\n"
         "plugin \"supplier_edi\" {\n path = \"%s\"\n}\n",
         tmp, schemas, PER_IP_LIMIT, redis.child.address, plugin);
@@ -363,6 +370,28 @@ test_right_key_accepted(void)
     snprintf(path, sizeof(path), "/v1/orders/PO-RT-1001");
     CU_ASSERT_EQUAL(request(path, admin, NULL, NULL, 0, &m), 200);
     reply_free(&m);
+}
+
+/* A carrier's key may post tracking only: an order from it is 403. */
+static void
+test_plugin_not_allowed(void)
+{
+    static const char *const carrier[] = {"Authorization: Bearer "
+                                          CARRIER_KEY, NULL};
+    struct reply r, m;
+    char path[256];
+
+    CU_ASSERT_EQUAL(post_850(carrier, &r), 403);
+    CU_ASSERT_STRING_EQUAL(js(r.json, "status"), "rejected");
+    CU_ASSERT_STRING_EQUAL(first_error(&r), "auth.plugin_not_allowed");
+    CU_ASSERT_TRUE(log_has("partner CARRIERX posted a message for plugin "
+                           "supplier_edi"));
+    /* Kept like every rejection. */
+    snprintf(path, sizeof(path), "/v1/messages/%s", js(r.json, "message"));
+    CU_ASSERT_EQUAL(request(path, admin, NULL, NULL, 0, &m), 200);
+    CU_ASSERT_STRING_EQUAL(js(m.json, "status"), "rejected");
+    reply_free(&m);
+    reply_free(&r);
 }
 
 /* OTHER's valid key on ACME's interchange: 403, and the message kept. */
@@ -831,6 +860,8 @@ main(void)
     CU_add_test(s, "no key, wrong key: 401", test_no_and_wrong_key);
     CU_add_test(s, "the right key: 202 and readable",
                 test_right_key_accepted);
+    CU_add_test(s, "a carrier's key on an order: 403",
+                test_plugin_not_allowed);
     CU_add_test(s, "key of OTHER, envelope of ACME: 403, kept",
                 test_borrowed_envelope);
     CU_add_test(s, "HMAC: forged, good, replayed (after a restart too), "
