@@ -39,6 +39,9 @@
  * - A supplier is found by the document's supplier/@id, then by
  *   "qualifier:id", among registry ids and aliases.  Unknown: hold
  *   supplier_unknown and category "default".
+ * - The envelope sender, when there is one, must be the supplier: its
+ *   id or one of its aliases (qualifiers aside); else hold
+ *   sender_not_supplier.  No partner orders in another's name.
  * - status or grade "blocked": hold supplier_blocked.
  * - Each of licence, tax registration, organisation code and
  *   certificate: not recorded (0) is a hold <x>_missing; an expiry day
@@ -613,6 +616,35 @@ sg_supplier_find(const struct sg_config *cfg, const char *id)
     return NULL;
 }
 
+/* The part after "QUAL:", or all of it. */
+static const char *
+sg_id_part(const char *id)
+{
+    const char *colon = strchr(id, ':');
+
+    return colon != NULL ? colon + 1 : id;
+}
+
+/* Is sender ("ZZ:ACMEPARTS", "5412345000013") one of s's ids?  A
+ * qualifier on either side is not needed to match. */
+static int
+sg_supplier_named_by(const struct sg_supplier *s, const char *sender)
+{
+    size_t j;
+
+    if (strcmp(sg_id_part(s->id), sg_id_part(sender)) == 0) {
+        return 1;
+    }
+    for (j = 0; j < s->n_aliases; j++) {
+        if (s->aliases[j] != NULL &&
+            (strcmp(s->aliases[j], sender) == 0 ||
+             strcmp(sg_id_part(s->aliases[j]), sg_id_part(sender)) == 0)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static const struct sg_approval *
 sg_approval_find(const struct sg_config *cfg, const char *category)
 {
@@ -690,6 +722,15 @@ sg_decide(struct sg_decision *d, const struct sg_config *cfg,
     memset(d, 0, sizeof(*d));
     d->received = e->received_ms;
     sg_qualify(d, cfg, o);
+    if (d->sup != NULL && e->partner != NULL && e->partner[0] != '\0' &&
+        !sg_supplier_named_by(d->sup, e->partner)) {
+        /* The document names a registered supplier, but another party
+         * sent it: it may not order in that supplier's name. */
+        sg_hold_add(d, "sender_not_supplier", sg_xasprintf(
+            "the interchange came from %s, which is none of supplier "
+            "%s's ids (add it to the supplier's aliases if it sends for "
+            "them)", e->partner, d->sup->id));
+    }
     if (o->unpriced > 0) {
         /* An order whose amount is unknown cannot be approved by it:
          * someone must price it first. */

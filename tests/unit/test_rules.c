@@ -275,6 +275,10 @@ struct entry {
     char *xml;
 };
 
+/* The envelope sender of the entries made next: none, as for an XML
+ * order without source/@sender, unless a test sets one. */
+static const char *entry_partner = "";
+
 static void
 entry_make(struct entry *x, const char *key, char *xml)
 {
@@ -285,7 +289,7 @@ entry_make(struct entry *x, const char *key, char *xml)
     freeReplyObject(r);         /* BUSYGROUP after the first: fine */
     snprintf(x->msg, sizeof(x->msg), "m-%d", ++seq);
     r = cmd("XADD %s * msg %s doc 1 type order key %s partner %s "
-            "received %lld xml %s", STREAM, x->msg, key, "ZZ:ACMEPARTS", T,
+            "received %lld xml %s", STREAM, x->msg, key, entry_partner, T,
             xml);
     freeReplyObject(r);
     r = cmd("XREADGROUP GROUP %s tester COUNT 1 STREAMS %s >", SG_GROUP,
@@ -301,7 +305,7 @@ entry_make(struct entry *x, const char *key, char *xml)
     x->e.msg = x->msg;
     x->e.type = "order";
     x->e.key = key;
-    x->e.partner = "ZZ:ACMEPARTS";
+    x->e.partner = entry_partner;
     x->e.received_ms = T;
     x->e.xml = xml;
     x->e.xml_len = strlen(xml);
@@ -886,6 +890,26 @@ test_change_and_cancel(void)
     entry_free(&x);
 }
 
+/* Sent by the supplier itself (any qualifier), or held: nobody orders
+ * in another supplier's name. */
+static void
+test_sender_is_supplier(void)
+{
+    entry_partner = "ZZ:ACMEPARTS";
+    apply_order("PO-S1", "ACME", "1", "5", NULL, T + 1000);
+    entry_partner = "01:ACMEPARTS";
+    apply_order("PO-S2", "ACME", "1", "5", NULL, T + 1000);
+    entry_partner = "ZZ:WIDGETCO";
+    apply_order("PO-S3", "ACME", "1", "5", NULL, T + 1000);
+    entry_partner = "";
+    CU_ASSERT_STRING_EQUAL(order_field("PO-S1", "state"), "processed");
+    CU_ASSERT_STRING_EQUAL(order_field("PO-S2", "state"), "processed");
+    CU_ASSERT_STRING_EQUAL(order_field("PO-S3", "state"), "held");
+    CU_ASSERT_STRING_EQUAL(hold_codes("PO-S3"), "sender_not_supplier");
+    CU_ASSERT_PTR_NOT_NULL(strstr(order_field("PO-S3", "holds"),
+                                  "came from ZZ:WIDGETCO"));
+}
+
 /* No price and no total: the amount is unknown, so is the approval. */
 static void
 test_unpriced(void)
@@ -1269,6 +1293,8 @@ main(void)
     CU_add_test(s, "same number, other supplier", test_number_conflict);
     CU_add_test(s, "approve and release", test_approve_and_release);
     CU_add_test(s, "no price, no total: held", test_unpriced);
+    CU_add_test(s, "the sender must be the supplier",
+                test_sender_is_supplier);
     CU_add_test(s, "change, then cancel", test_change_and_cancel);
     CU_add_test(s, "failures left pending", test_failures);
     CU_add_test(s, "script flushed, connection lost",
