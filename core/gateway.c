@@ -113,6 +113,12 @@ sg_gateway_choose(struct sg_gateway *gw, struct sg_intake *in,
         return NULL;
     }
     if (lp == NULL) {
+        /* A declared type that some plugin reads, on a body none of them
+         * recognises (broken JSON, UTF-16 XML, garbage): that plugin says
+         * what is wrong with it, and where. */
+        lp = sg_plugins_for_type(gw->plugins, in->content_type);
+    }
+    if (lp == NULL) {
         sg_errors_addf(&in->errs, "message.unsupported_type",
                        "no plugin accepts content type \"%s\" and none "
                        "recognises the first bytes of the body (for EDI: "

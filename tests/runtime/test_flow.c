@@ -447,6 +447,8 @@ test_order_through_delivery(void)
 static void
 test_plugin_choice(void)
 {
+    static const char broken[] = "{\"ticket\": {\"id\": \"T-1\",\n"
+                                 "  \"severity\": }";
     unsigned char *data;
     size_t len;
     json_t *r = NULL, *e, *sh, *order;
@@ -467,6 +469,16 @@ test_plugin_choice(void)
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "segment")), 3);
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "element")), 1);
     CU_ASSERT_PTR_NOT_NULL(strstr(js(e, "message"), "\"856\""));
+    json_decref(r);
+
+    /* Broken JSON, declared as JSON: no plugin recognises the body, so
+     * the first that reads JSON says what is wrong and where - not 415. */
+    status = flow_http("/v1/messages", "application/json", broken,
+                       strlen(broken), &r);
+    CU_ASSERT_EQUAL(status, 422);
+    e = json_array_get(json_object_get(r, "errors"), 0);
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "line")), 2);
+    CU_ASSERT_TRUE(json_integer_value(json_object_get(e, "column")) > 0);
     json_decref(r);
 
     /* The corpus IFTSTA goes to the carrier plugin, which reports its
