@@ -46,9 +46,10 @@ cf_init(const struct sg_host *host, const void *config, void **ctxp)
         ctx->accept_json = host->option_int(config, "accept_json") != 0;
         ctx->accept_xml = host->option_int(config, "accept_xml") != 0;
     }
-    host->log(SG_LOG_INFO, CF_NAME, NULL, "decoding feedback tickets as%s%s",
-              ctx->accept_json ? " JSON" : "",
-              ctx->accept_xml ? " XML" : "");
+    host->log(SG_LOG_INFO, CF_NAME, NULL, "decoding feedback tickets as "
+              "%s", ctx->accept_json && ctx->accept_xml ? "JSON and XML"
+              : ctx->accept_json ? "JSON only" : ctx->accept_xml
+              ? "XML only" : "nothing (accept_json and accept_xml off)");
     *ctxp = ctx;
     return 0;
 }
