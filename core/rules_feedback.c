@@ -34,8 +34,11 @@
  *   the due time and no answer was recorded, and once more (level 2)
  *   escalate_again later if still unanswered.  Each level is raised
  *   once.  A ticket that reaches us already overdue is escalated by the
- *   next sweep; a ticket resolved (or closed) without a recorded first
- *   answer is not escalated: the resolution answered it.
+ *   next sweep; a ticket resolved without a recorded first answer was
+ *   answered by its resolution: the resolution time is judged against
+ *   the due time (first_response_by "resolution").  An answer or a
+ *   resolution dated before the ticket's creation is ignored
+ *   ("update_ignored"): the deadline cannot be met before it starts.
  * - Updates move the state forward only: open < responded < resolved <
  *   closed (follow-up done).  An update arriving after a later one is
  *   recorded (its time, outcome or score) but leaves the state where it
@@ -175,6 +178,13 @@ static const char fb_apply_lua[] =
     "    first_entry = prior}))\n"
     "  return done('duplicate')\n"
     "end\n"
+    "local created = redis.call('HGET', KEYS[2], 'created')\n"
+    "if created and kind ~= 'follow_up' and\n"
+    "   tonumber(at) < tonumber(created) then\n"
+    "  emit('update_ignored', cjson.encode({kind = kind, entry = ARGV[2],\n"
+    "    reason = 'dated before the ticket was created'}))\n"
+    "  return done('refused')\n"
+    "end\n"
     "redis.call('HSET', KEYS[2], 'ticket', ARGV[3], at_field, at,\n"
     "  'updated_' .. kind, ARGV[2])\n"
     "if note ~= '' then\n"
@@ -185,6 +195,10 @@ static const char fb_apply_lua[] =
     "  ticket_known = known}\n"
     "if kind == 'resolved' then\n"
     "  rank, state, typ = 3, 'resolved', 'ticket_resolved'\n"
+    "  if redis.call('HEXISTS', KEYS[2], 'first_response_at') == 0 then\n"
+    "    redis.call('HSET', KEYS[2], 'first_response_at', at,\n"
+    "      'first_response_by', 'resolution')\n"
+    "  end\n"
     "  local due = tonumber(at) + delay\n"
     "  redis.call('HSET', KEYS[2], 'outcome', value, 'follow_up_due', due)\n"
     "  redis.call('ZADD', KEYS[5], due, ARGV[3] .. '|follow_up')\n"

@@ -386,6 +386,25 @@ test_response_at_limit_met(void)
     CU_ASSERT_STRING_EQUAL(tf("AT-1", "escalated_1"), "");
 }
 
+/* Resolved without a first answer: the resolution was the answer, and
+ * it came late.  An answer dated before the ticket is not taken. */
+static void
+test_resolution_answers(void)
+{
+    ticket("RA-1", "critical", "2026-12-04T10:00:00Z");
+    update("RA-1", "resolved", "2026-12-04T12:00:00Z", "refund");
+    CU_ASSERT_STRING_EQUAL(tf("RA-1", "state"), "resolved");
+    CU_ASSERT_EQUAL(tf_ll("RA-1", "first_response_at"), T + 2 * HOUR);
+    CU_ASSERT_STRING_EQUAL(tf("RA-1", "first_response_by"), "resolution");
+    CU_ASSERT_STRING_EQUAL(tf("RA-1", "first_response_met"), "0");
+
+    ticket("RA-2", "critical", "2026-12-04T10:00:00Z");
+    update("RA-2", "firstResponse", "2026-12-04T09:00:00Z", NULL);
+    CU_ASSERT_STRING_EQUAL(tf("RA-2", "state"), "open");
+    CU_ASSERT_STRING_EQUAL(tf("RA-2", "first_response_at"), "");
+    CU_ASSERT_PTR_NOT_NULL(strstr(events("RA-2"), "update_ignored"));
+}
+
 static void
 test_response_one_second_late(void)
 {
@@ -734,6 +753,8 @@ main(void)
     CU_add_test(s, "ticket received", test_ticket_received);
     CU_add_test(s, "created times in any zone", test_time_zones);
     CU_add_test(s, "limits by severity", test_severities);
+    CU_add_test(s, "a resolution answers; no answer before the ticket",
+                test_resolution_answers);
     CU_add_test(s, "answer exactly at the limit is met",
                 test_response_at_limit_met);
     CU_add_test(s, "answer one second late", test_response_one_second_late);
