@@ -138,6 +138,7 @@ sg_answer_json(struct sg_answer *out, int status, json_t *o)
  * type Key), so a ":" here can only reach an id with a ":" of its own
  * (acks are "<partner>:<control>") or a key of another type, which
  * Redis refuses with WRONGTYPE; nothing else becomes part of a key.
+ * XXX: libmicrohttpd decodes %00 into the URL, so such an id ends there.
  */
 static int
 sg_api_safe_id(const char *s)

@@ -240,7 +240,9 @@ sg_daemon_stop(struct sg_daemon *d)
  * The embedded redis-server died (killed, out of memory): start it
  * again on the same socket and data directory, so the AOF is replayed
  * and the writer and workers reconnect by themselves.  Until it answers,
- * POSTs get 503 as for any Redis outage.  Returns 0 when it runs again
+ * POSTs get 503 as for any Redis outage.
+ * XXX: the writer learns its old connection is gone only by writing on
+ * it, so the first POST after the restart may get 503 too.  Returns 0 when it runs again
  * (or was never ours), -1 to try again later.
  */
 static int

@@ -173,7 +173,9 @@ static const char shp_apply_lua[] =
     "    end\n"
     "  end\n"
     "end\n"
-    /* Delivery: judged once, counted for the carrier and driver. */
+    /* Delivery: judged once, counted for the carrier and driver.
+     * XXX: with no window (no known order, no pick-up) it counts as on
+     * time, and a status time is not checked against the clock. */
     "if status == 'delivered' and not delivered_at then\n"
     "  local due = redis.call('HGET', sh, 'delivery_due')\n"
     "  local on_time = (not due) or at <= tonumber(due)\n"

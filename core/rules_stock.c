@@ -699,7 +699,8 @@ sg_state_read(struct sg_state *s, struct sg_ops *o, redisContext *c,
                 return -1;
             }
             sg_ops_check(o, it->key, sg_hget(it->hash, "version"));
-            /* A snapshot replaces; a receipt adds to what is there. */
+            /* A snapshot replaces; a receipt adds to what is there.
+             * XXX: a snapshot naming one lot on two lines adds them. */
             if (d->receipt) {
                 char *f = sg_xasprintf("level:%s", d->warehouse);
 
