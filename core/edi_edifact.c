@@ -104,10 +104,18 @@ sg_edifact_unb(struct sg_edi_reader *r, struct sg_edifact_state *st,
     if (!una && sg_edi_count(sg_edi_value(seg, 1, 2)) >= 4) {
         r->delims.repetition = '*';
     }
-    if (strcmp(syntax, "UNOA") == 0) {
-        r->charset_level = 'A';
-    } else if (strcmp(syntax, "UNOB") == 0) {
-        r->charset_level = 'B';
+    /* A broken header leaves every message of the interchange in
+     * doubt, as a broken ISA does in X12. */
+    if (r->seg_errors) {
+        r->ich_errors = 1;
+    }
+    r->charset_level = sg_edi_charset_find(syntax);
+    if (r->charset_level == SG_EDI_CS_UNKNOWN) {
+        r->ich_errors = 1;
+        sg_edi_report(r, "edifact.syntax_id", seg, 1, 1,
+                      "syntax identifier '%s' is not one of UNOA..UNOL, "
+                      "UNOW, UNOX, UNOY, IATA, IATB, KECA; the character "
+                      "set is unknown", syntax);
     }
     sg_edi_copy(r->env.sender, sizeof(r->env.sender),
                 sg_edi_value(seg, 2, 1));
@@ -253,6 +261,13 @@ sg_edifact_unh(struct sg_edi_reader *r, struct sg_edifact_state *st)
     sg_edifact_version(r, seg);
     memcpy(st->unh0062, r->env.set_control, sizeof(st->unh0062));
     sg_edi_tx_begin(r);
+
+    /* The message reference is unique in the interchange. */
+    if (!sg_edi_seen_add(&r->seen, st->unh0062)) {
+        sg_edi_report(r, "edifact.duplicate_control", seg, 1, 0,
+                      "message reference %s is used twice in interchange "
+                      "%s", st->unh0062, st->unb0020);
+    }
 }
 
 static void
@@ -320,6 +335,7 @@ sg_edifact_interchange(struct sg_edi_reader *r)
     r->seg_index = 0;
     r->ich_errors = 0;
     r->charset_level = 0;
+    sg_edi_seen_clear(&r->seen);
     sg_edifact_defaults(&r->delims);
     if (r->len - r->pos >= 3 && memcmp(r->data + r->pos, "UNA", 3) == 0) {
         if (sg_edifact_una(r) < 0) {

@@ -172,6 +172,9 @@ sg_x12_isa(struct sg_edi_reader *r, struct sg_x12_state *st)
     sg_edi_take_segment(r, r->pos + sep[16] + 2,
                         r->pos + sep[16] + 2 + tl);
     r->seg_raw = 0;
+    if (r->seg_errors) {
+        r->ich_errors = 1;
+    }
 
     sep[17] = sep[16] + 2;
     for (k = 1; k <= 16; k++) {
@@ -248,6 +251,7 @@ sg_x12_gs(struct sg_edi_reader *r, struct sg_x12_state *st)
     st->in_group = 1;
     st->n_groups++;
     st->n_sets = 0;
+    sg_edi_seen_clear(&r->seen);
     sg_edi_copy(st->gs06, sizeof(st->gs06), sg_edi_value(seg, 6, 1));
     sg_edi_copy(r->env.group_type, sizeof(r->env.group_type),
                 sg_edi_value(seg, 1, 1));
@@ -307,6 +311,14 @@ sg_x12_st(struct sg_edi_reader *r, struct sg_x12_state *st)
                 sg_edi_value(seg, 2, 1));
     memcpy(st->st02, r->env.set_control, sizeof(st->st02));
     sg_edi_tx_begin(r);
+
+    /* ST02 is unique in its group: a second set with the same one is
+     * a resend or a generator fault, never a new document. */
+    if (st->in_group && !sg_edi_seen_add(&r->seen, st->st02)) {
+        sg_edi_report(r, "x12.duplicate_control", seg, 2, 0,
+                      "ST02 %s is used twice in group %s", st->st02,
+                      st->gs06);
+    }
 }
 
 static void
