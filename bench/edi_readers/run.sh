@@ -26,7 +26,8 @@ COPIES=${SG_BENCH_COPIES:-5000}
 NODE_X12=node-x12@1.7.1
 EDIFACT=edifact@1.2.12
 SMALL_X12=$SRC/tests/data/corpus/x12/850-nodex12-vics.edi
-SMALL_EDI=$SRC/tests/data/corpus/edifact/INVOIC-pydifact-trailing-component-separator.edi
+CORPUS=$SRC/tests/data/corpus
+SMALL_EDI=$CORPUS/edifact/INVOIC-pydifact-trailing-component-separator.edi
 
 SCRATCH=$(mktemp -d /tmp/sg-edi-bench.XXXXXX)
 # shellcheck disable=SC2317  # called by the EXIT trap
