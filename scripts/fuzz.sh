@@ -101,9 +101,11 @@ status=0
 for t in "${targets[@]}"; do
     echo "fuzz.sh: fuzz_$t for ${seconds}s"
     log="$dir/fuzz_$t.log"
+    dict=()
+    [ "$t" = xml_order ] || dict=(-dict="$src/tests/fuzz/edi.dict")
     if ! (cd "$dir" && SG_FUZZ_SCHEMAS="$src/schemas" "$dir/bin/fuzz_$t" \
             -max_total_time="$seconds" -timeout=10 -rss_limit_mb=1024 \
-            -max_len=65536 "${par[@]}" \
+            -max_len=65536 "${par[@]}" "${dict[@]}" \
             -artifact_prefix="$dir/artifacts/${t}-" \
             -print_final_stats=1 \
             "$dir/corpus/$t" >"$log" 2>&1); then
