@@ -136,6 +136,10 @@ typedef int (*sg_edi_tx_fn)(void *arg, const struct sg_edi_transaction *tx);
  *   syntax identifier declares, a control character such as a line
  *   break inside a segment included; once per segment);
  *   edifact.syntax_id (UNB 0001 is not a known syntax identifier);
+ *   x12.bad_date, x12.bad_time (ISA09/ISA10, GS04/GS05 not a real
+ *   date or time; the interchange's or the group's sets get has_errors),
+ *   edifact.bad_date, edifact.bad_time (UNB S004: YYMMDD up to syntax
+ *   version 3, CCYYMMDD from 4, and HHMM; every message gets has_errors);
  *   x12.duplicate_control (an ST02 already used in the group: element
  *   2 of the ST), edifact.duplicate_control (a UNH 0062 already used in
  *   the interchange: element 1 of the UNH); the set is handed over
@@ -151,8 +155,8 @@ typedef int (*sg_edi_tx_fn)(void *arg, const struct sg_edi_transaction *tx);
  * XXX: line breaks inside X12 segments (bodies hard-wrapped at 80
  * columns) stay in the values; a partner sees a wrong value or count
  * diag.  In EDIFACT they are outside every repertoire (edifact.charset).
- * XXX: no segment dictionary: syntax notes, element lengths, code lists
- * and the GS04/GS05 and UNB S004 dates are not checked.
+ * XXX: no segment dictionary: syntax notes, element lengths and code
+ * lists are not checked.
  * XXX: UNOX, IATA, IATB and KECA are accepted but not checked
  * (core/edi_charset.c); values are never converted, UTF-8 and ISO
  * 8859 bytes are handed over as sent.
@@ -314,6 +318,12 @@ void sg_edi_copy_date(char *dst, size_t size, const char *src);
  * already there.  Clearing empties the set for the next envelope. */
 int sg_edi_seen_add(struct sg_edi_seen *s, const char *id);
 void sg_edi_seen_clear(struct sg_edi_seen *s);
+
+/* 1 when s is a real calendar date of exactly digits (6: YYMMDD, 8:
+ * CCYYMMDD) digits; 1 when s is a time HHMM, with seconds (HHMMSS) and
+ * decimal seconds when max_digits allows them.  0 otherwise. */
+int sg_edi_valid_date(const char *s, int digits);
+int sg_edi_valid_time(const char *s, int max_digits);
 
 /* Parse a count; -1 when it is not a plain non-negative number. */
 long sg_edi_count(const char *s);

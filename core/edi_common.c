@@ -711,6 +711,43 @@ sg_edi_seen_clear(struct sg_edi_seen *s)
     memset(s, 0, sizeof(*s));
 }
 
+int
+sg_edi_valid_date(const char *s, int digits)
+{
+    static const int days[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
+                                 30, 31};
+    int year, month, day;
+
+    if ((digits != 6 && digits != 8) || !sg_edi_digits(s, (size_t)digits)) {
+        return 0;
+    }
+    year = atoi(s) / 10000;     /* only the leap year needs it whole */
+    if (digits == 6) {
+        year += year >= 70 ? 1900 : 2000;
+    }
+    s += digits - 4;
+    month = (s[0] - '0') * 10 + (s[1] - '0');
+    day = (s[2] - '0') * 10 + (s[3] - '0');
+    if (month < 1 || month > 12 || day < 1 || day > days[month - 1]) {
+        return 0;
+    }
+    return month != 2 || day < 29 ||
+           (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0));
+}
+
+int
+sg_edi_valid_time(const char *s, int max_digits)
+{
+    size_t n = strlen(s);
+
+    if (n < 4 || n > (size_t)max_digits || n == 5 ||
+        !sg_edi_digits(s, n)) {
+        return 0;
+    }
+    return (s[0] - '0') * 10 + (s[1] - '0') < 24 && s[2] < '6' &&
+           (n < 6 || s[4] < '6');
+}
+
 long
 sg_edi_count(const char *s)
 {

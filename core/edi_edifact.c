@@ -92,6 +92,32 @@ sg_edifact_defaults(struct sg_edi_delims *d)
     d->segment_len = 1;
 }
 
+/* UNB S004: YYMMDD up to syntax version 3, CCYYMMDD from version 4,
+ * then HHMM.  Returns 1 when one was reported. */
+static int
+sg_edifact_bad_date_time(struct sg_edi_reader *r,
+                         const struct sg_edi_segment *seg)
+{
+    const char *date = sg_edi_value(seg, 4, 1);
+    const char *time = sg_edi_value(seg, 4, 2);
+    int digits = sg_edi_count(sg_edi_value(seg, 1, 2)) >= 4 ? 8 : 6;
+    int bad = 0;
+
+    if (!sg_edi_valid_date(date, digits)) {
+        sg_edi_report(r, "edifact.bad_date", seg, 4, 1,
+                      "UNB date '%s' is not a %s date", date,
+                      digits == 8 ? "CCYYMMDD (syntax 4)" :
+                      "YYMMDD (syntax 1 to 3)");
+        bad = 1;
+    }
+    if (!sg_edi_valid_time(time, 4)) {
+        sg_edi_report(r, "edifact.bad_time", seg, 4, 2,
+                      "UNB time '%s' is not HHMM", time);
+        bad = 1;
+    }
+    return bad;
+}
+
 /* Read the UNB just read into r->env. */
 static void
 sg_edifact_unb(struct sg_edi_reader *r, struct sg_edifact_state *st,
@@ -107,6 +133,9 @@ sg_edifact_unb(struct sg_edi_reader *r, struct sg_edifact_state *st,
     /* A broken header leaves every message of the interchange in
      * doubt, as a broken ISA does in X12. */
     if (r->seg_errors) {
+        r->ich_errors = 1;
+    }
+    if (sg_edifact_bad_date_time(r, seg)) {
         r->ich_errors = 1;
     }
     r->charset_level = sg_edi_charset_find(syntax);

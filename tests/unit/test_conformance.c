@@ -66,7 +66,8 @@ static const struct conf_case conf_cases[] = {
     /* --- X12 ---------------------------------------------------------- */
     {"x12/210-staedi-wrapped-80-columns.edi", KNOWN, 1,
      "210#1\n305/31!",
-     "x12.isa_length@1:ISA:10:0 x12.se_control@33:SE:2:0", NO_ORDERS,
+     "x12.isa_length@1:ISA:10:0 x12.bad_time@1:ISA:10:0 "
+     "x12.se_control@33:SE:2:0", NO_ORDERS,
      "hard-wrapped at 80 columns: line breaks inside the ISA and inside "
      "values (ST02 '1'/LF/'305'); the reader does not unwrap "
      "(docs/LIMITS.md), so the ISA and ST02 are refused"},
@@ -187,10 +188,11 @@ static const struct conf_case conf_cases[] = {
      "meant invalid: AK402 too long and not numeric, AK101 not in its "
      "code list; no X12 element dictionary here"},
     {"x12/997-staedi-invalid-envelope-min.edi", REJECT, 1,
-     "997#0001/4",
-     "x12.ge_control@7:GE:2:0", NO_ORDERS,
-     "meant invalid: GE02 differs from GS06 (refused); its GS04 date "
-     "and GS05 time are not checked"},
+     "997#0001/4!",
+     "x12.bad_date@2:GS:4:0 x12.bad_time@2:GS:5:0 x12.ge_control@7:GE:2:0",
+     NO_ORDERS,
+     "meant invalid: GS04 BAD_DATE, GS05 295335, GE02 differs from GS06 "
+     "(GE02's length is a dictionary rule)"},
     {"x12/997-staedi-isb-ise-interchange-services.edi", READ, 1,
      "997#0001/4",
      "", NO_ORDERS,
@@ -200,10 +202,10 @@ static const struct conf_case conf_cases[] = {
      "", NO_ORDERS,
      "ISA11 '^' (00501)"},
     {"x12/999-imsweb-accepted.edi", REJECT, 1,
-     "999#0001/6",
-     "x12.iea_control@10:IEA:2:0", NO_ORDERS,
-     "IEA02 000000001 differs from ISA13 000000286 (the authors do not "
-     "check it)"},
+     "999#0001/6!",
+     "x12.bad_time@2:GS:5:0 x12.iea_control@10:IEA:2:0", NO_ORDERS,
+     "GS05 102497 has 97 seconds; IEA02 000000001 differs from ISA13 "
+     "000000286 (the authors check neither)"},
     {"x12/999-imsweb-rejected-pipe-component.edi", READ, 1,
      "999#95832987/7",
      "", NO_ORDERS,
@@ -233,9 +235,10 @@ static const struct conf_case conf_cases[] = {
      "lower case under UNOA; UNT01 8 for 7 segments"},
     {"edifact/APERAK-pydifact-rejected-syntax4.edi", REJECT, 1,
      "APERAK#1/7!",
-     "edifact.charset@7:FTX:4:1 edifact.unt_count@8:UNT:1:0", NO_ORDERS,
-     "lower case under UNOA; UNT01 8 for 7 segments (its 6-digit "
-     "syntax 4 date is not checked)"},
+     "edifact.bad_date@1:UNB:4:1 edifact.charset@7:FTX:4:1 "
+     "edifact.unt_count@8:UNT:1:0", NO_ORDERS,
+     "a 6-digit UNB date under syntax 4; lower case under UNOA; UNT01 8 "
+     "for 7 segments"},
     {"edifact/DESADV-phpedifact-d96a.edi", READ, 1,
      "DESADV#142/21",
      "", NO_ORDERS,
@@ -268,8 +271,10 @@ static const struct conf_case conf_cases[] = {
      "an empty last component"},
     {"edifact/INVOIC-smooks-d03b-una-syntax4.edi", REJECT, 1,
      "INVOIC#30/35!",
-     "edifact.unt_count@36:UNT:1:0", NO_ORDERS,
-     "released apostrophe read; UNT01 36 for 35 segments"},
+     "edifact.bad_date@1:UNB:4:1 edifact.unt_count@36:UNT:1:0",
+     NO_ORDERS,
+     "released apostrophe read; a 6-digit UNB date under syntax 4; "
+     "UNT01 36 for 35 segments"},
     {"edifact/INVOIC-staedi-d93a-decimal-comma.edi", REJECT, 1,
      "INVOIC#INVOIC0001/28!",
      "edifact.charset@7:NAD:3:1 edifact.charset@8:NAD:3:1 "
@@ -322,11 +327,11 @@ static const struct conf_case conf_cases[] = {
      "meant invalid: '?*' releases a character that is no delimiter in "
      "syntax 3"},
     {"edifact/ORDERS-pydifact-missing-unz.edi", REJECT, 1,
-     "ORDERS#1/16",
-     "edifact.missing_unz@18:UNZ:0:0",
-     "801715918011/2/-",
-     "edifact.missing_unz@18:UNZ:0:0",
-     "no UNZ: the order maps, the diag rejects the whole body"},
+     "ORDERS#1/16!",
+     "edifact.bad_date@1:UNB:4:1 edifact.missing_unz@18:UNZ:0:0",
+     "",
+     "edifact.bad_date@1:UNB:4:1 edifact.missing_unz@18:UNZ:0:0",
+     "a 6-digit UNB date under syntax 4 marks the order; no UNZ"},
     {"edifact/ORDERS-smooks-d03b-syntax4-repetition.edi", REJECT, 1,
      "ORDERS#SSDD1/22!",
      "edifact.charset@8:COM:1:1 edifact.charset@11:FTX:4:1 "

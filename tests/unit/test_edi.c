@@ -660,10 +660,12 @@ test_edifact_missing_unz(void)
 
     CU_ASSERT_EQUAL(cap_read_file(c, "edifact/ORDERS-pydifact-missing-unz"
                                   ".edi"), 1);
-    CU_ASSERT_STRING_EQUAL(c->codes, "edifact.missing_unz@18:UNZ:0");
+    /* Syntax 4 wants CCYYMMDD in the UNB; the date marks the message,
+     * which is otherwise whole. */
+    CU_ASSERT_STRING_EQUAL(c->codes, "edifact.bad_date@1:UNB:4 "
+                           "edifact.missing_unz@18:UNZ:0");
     CU_ASSERT_EQUAL_FATAL(c->n_tx, 1);
-    /* The message itself is whole. */
-    CU_ASSERT_EQUAL(c->tx[0].has_errors, 0);
+    CU_ASSERT_EQUAL(c->tx[0].has_errors, 1);
     CU_ASSERT_EQUAL(c->tx[0].n_segments, 16);
     CU_ASSERT_EQUAL(c->tx[0].env.delims.decimal, ',');
     CU_ASSERT_STRING_EQUAL(c->tx[0].env.sender, "12345678");
@@ -774,7 +776,8 @@ test_edifact_una_syntax4(void)
 
     CU_ASSERT_EQUAL(cap_read_file(c, "edifact/INVOIC-smooks-d03b-una-"
                                   "syntax4.edi"), 1);
-    CU_ASSERT_STRING_EQUAL(c->codes, "edifact.unt_count@36:UNT:1");
+    CU_ASSERT_STRING_EQUAL(c->codes, "edifact.bad_date@1:UNB:4 "
+                           "edifact.unt_count@36:UNT:1");
     CU_ASSERT_EQUAL_FATAL(c->n_tx, 1);
     CU_ASSERT_EQUAL(c->tx[0].env.delims.repetition, '*');
     CU_ASSERT_STRING_EQUAL(cap_val(c, 0, "IMD", 1, 3, 1, 4),
@@ -966,6 +969,49 @@ test_duplicate_control_numbers(void)
              "UNH+M1+ORDERS:D:96A:UN'BGM+220+X2'UNT+3+M1'UNZ+1+A2'");
     CU_ASSERT_EQUAL(cap_read_mem(c, SG_EDI_EDIFACT, body, strlen(body)), 3);
     CU_ASSERT_STRING_EQUAL(c->codes, "edifact.duplicate_control@5:UNH:1");
+    CU_ASSERT_EQUAL_FATAL(c->n_tx, 3);
+    CU_ASSERT_EQUAL(c->tx[0].has_errors, 0);
+    CU_ASSERT_EQUAL(c->tx[1].has_errors, 1);
+    CU_ASSERT_EQUAL(c->tx[2].has_errors, 0);
+    cap_free(c);
+}
+
+/* Envelope dates and times are real ones: ISA09/ISA10, GS04/GS05 (6 or
+ * 8 digits, seconds allowed), UNB S004 by syntax version. */
+static void
+test_envelope_dates(void)
+{
+    char isa[160], body[1024];
+    struct cap *c = cap_new();
+
+    /* A broken GS marks the sets of its group only: 2023 is no leap
+     * year, 2024 is; GS05 may have seconds and decimal seconds. */
+    make_isa(isa, sizeof(isa), '*', 'U', "00401", '>', "~", "000000001");
+    snprintf(body, sizeof(body),
+             "%sGS*PO*S*R*20230229*1200*1*X*004010~"
+             "ST*850*0001~BEG*00*SA*PO-1**20260101~SE*3*0001~GE*1*1~"
+             "GS*PO*S*R*240229*12000099*2*X*003010~"
+             "ST*850*0001~BEG*00*SA*PO-2**20260101~SE*3*0001~GE*1*2~"
+             "IEA*2*000000001~", isa);
+    CU_ASSERT_EQUAL(cap_read_mem(c, SG_EDI_X12, body, strlen(body)), 2);
+    CU_ASSERT_STRING_EQUAL(c->codes, "x12.bad_date@2:GS:4");
+    CU_ASSERT_EQUAL_FATAL(c->n_tx, 2);
+    CU_ASSERT_EQUAL(c->tx[0].has_errors, 1);
+    CU_ASSERT_EQUAL(c->tx[1].has_errors, 0);
+    cap_free(c);
+
+    /* EDIFACT: syntax 3 takes YYMMDD, syntax 4 CCYYMMDD. */
+    c = cap_new();
+    snprintf(body, sizeof(body), "%s",
+             "UNB+UNOC:3+S+R+260101:1200+A1'UNH+1+ORDERS:D:96A:UN'"
+             "UNT+2+1'UNZ+1+A1'"
+             "UNB+UNOC:4+S+R+260101:1260+A2'UNH+1+ORDERS:D:96A:UN'"
+             "UNT+2+1'UNZ+1+A2'"
+             "UNB+UNOC:4+S+R+20260101:1200+A3'UNH+1+ORDERS:D:96A:UN'"
+             "UNT+2+1'UNZ+1+A3'");
+    CU_ASSERT_EQUAL(cap_read_mem(c, SG_EDI_EDIFACT, body, strlen(body)), 3);
+    CU_ASSERT_STRING_EQUAL(c->codes, "edifact.bad_date@1:UNB:4 "
+                           "edifact.bad_time@1:UNB:4");
     CU_ASSERT_EQUAL_FATAL(c->n_tx, 3);
     CU_ASSERT_EQUAL(c->tx[0].has_errors, 0);
     CU_ASSERT_EQUAL(c->tx[1].has_errors, 1);
@@ -1490,6 +1536,7 @@ main(void)
                 test_charset_line_break_in_segment);
     CU_add_test(s, "duplicate control numbers",
                 test_duplicate_control_numbers);
+    CU_add_test(s, "envelope dates and times", test_envelope_dates);
     CU_add_test(s, "several interchanges in one body",
                 test_several_interchanges);
     CU_add_test(s, "BOM, CR/LF and blanks", test_bom_crlf_whitespace);
