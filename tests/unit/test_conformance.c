@@ -44,7 +44,8 @@ struct conf_case {
     const char *file;           /* under tests/data/corpus/ */
     enum conf_expect expect;
     long n_read;                /* sg_edi_read()'s answer */
-    /* "TYPE#CONTROL/SEGMENTS" per transaction, "!" when it has
+    /* "INTERCHANGE.GROUP.TYPE#CONTROL/SEGMENTS" per transaction (the
+     * control numbers of ISA/UNB, GS/UNG and ST/UNH), "!" when it has
      * errors, separated by spaces. */
     const char *sets;
     /* Every reader diag in order: "code@segment:tag:element:component". */
@@ -65,27 +66,28 @@ struct conf_case {
 static const struct conf_case conf_cases[] = {
     /* --- X12 ---------------------------------------------------------- */
     {"x12/210-staedi-wrapped-80-columns.edi", KNOWN, 1,
-     "210#1\n305/31!",
+     "000026003.2619.210#1\n305/31!",
      "x12.isa_length@1:ISA:10:0 x12.bad_time@1:ISA:10:0 "
      "x12.se_control@33:SE:2:0", NO_ORDERS,
      "hard-wrapped at 80 columns: line breaks inside the ISA and inside "
      "values (ST02 '1'/LF/'305'); the reader does not unwrap "
      "(docs/LIMITS.md), so the ISA and ST02 are refused"},
     {"x12/214-edinet-bom-isa-line-break.edi", REJECT, 1,
-     "214#822650001/16!",
+     "000082265.82265.214#822650001/16!",
      "x12.isa_length@1:ISA:8:0", NO_ORDERS,
      "a line feed inside the ISA (after ISA08): the ISA is not the fixed "
      "106 bytes; read by counting, every set marked"},
     {"x12/214-edinet-mgctlyst.edi", READ, 1,
-     "214#822650001/16",
+     "000082265.82265.214#822650001/16",
      "", NO_ORDERS,
      "clean carrier status"},
     {"x12/214-staedi-utf8-ellipsis-terminator.edi", READ, 1,
-     "214#757760001/20",
+     "000075776.75776.214#757760001/20",
      "", NO_ORDERS,
      "segment terminator U+2026, three UTF-8 bytes, then LF"},
     {"x12/810-850-staedi-dual-groups.edi", READ, 3,
-     "810#000000001/32 810#000000002/22 850#000191240/17",
+     "000000020.1.810#000000001/32 000000020.1.810#000000002/22 "
+     "000000020.165.850#000191240/17",
      "",
      "S115921858/4/-",
      "supplier_edi.unsupported_set@3:ST:1:0 "
@@ -93,12 +95,12 @@ static const struct conf_case conf_cases[] = {
      "two groups of two versions; the plugin takes the 850 and says the "
      "810s are not orders"},
     {"x12/810-edinet-bom-tab-indented-short-isa.edi", REJECT, 1,
-     "810#0001/64!",
+     "000000001.1.810#0001/64!",
      "x12.isa_length@1:ISA:2:0 x12.isa_length@1:ISA:4:0 "
      "x12.isa_length@1:ISA:8:0", NO_ORDERS,
      "ISA02, ISA04 and ISA08 not padded: the ISA is not fixed width"},
     {"x12/837-imsweb-isa-wrong-length.edi", REJECT, 1,
-     "837#987654/34!",
+     "000000905.1.837#987654/34!",
      "x12.isa_length@1:ISA:2:0 x12.se_count@36:SE:1:0", NO_ORDERS,
      "meant invalid: ISA02 has 9 characters; SE01 25 for 34 segments"},
     {"x12/837-imsweb-missing-isa.edi", REJECT, -1,
@@ -106,11 +108,11 @@ static const struct conf_case conf_cases[] = {
      "x12.missing_isa@1:ISA:0:0", NO_ORDERS,
      "meant invalid: starts at GS, no delimiters declared"},
     {"x12/837-imsweb-tilde-element-underscore-segment.edi", REJECT, 1,
-     "837#987654/34!",
+     "000000905.1.837#987654/34!",
      "x12.se_count@36:SE:1:0", NO_ORDERS,
      "element '~', segment '_' read right; SE01 says 25 for 34 segments"},
     {"x12/850-ediengine-syntax-notes-error.edi", KNOWN, 1,
-     "850#000000010/33",
+     "000003438.1421.850#000000010/33",
      "",
      "08292233294/6/13045.94",
      "",
@@ -118,7 +120,7 @@ static const struct conf_case conf_cases[] = {
      "and P0607): no X12 segment dictionary here checks paired or "
      "conditional elements, so the order is taken"},
     {"x12/850-edinet-bom-nbsp-isa.edi", REJECT, 1,
-     "850#0003/11!",
+     "000000055.2.850#0003/11!",
      "x12.isa_length@1:ISA:2:0 x12.isa_length@1:ISA:4:0 "
      "x12.isa_length@1:ISA:6:0 x12.isa_length@1:ISA:8:0 "
      "x12.iea_control@15:IEA:2:0",
@@ -128,7 +130,7 @@ static const struct conf_case conf_cases[] = {
      "x12.iea_control@15:IEA:2:0",
      "ISA padded with U+00A0 (121 bytes); IEA02 differs from ISA13"},
     {"x12/850-edinet-missing-isa16-and-terminator.edi", REJECT, 2,
-     "850#0001/87 850#0001/95!",
+     "000000001.1.850#0001/87 000000001.1.850#0001/95!",
      "x12.duplicate_control@90:ST:2:0",
      "740150/10/-",
      "x12.duplicate_control@90:ST:2:0",
@@ -136,91 +138,91 @@ static const struct conf_case conf_cases[] = {
      "the unterminated DTM reads; two sets share ST02 0001 in one group, "
      "the second is refused"},
     {"x12/850-nodex12-newline-terminator.edi", READ, 1,
-     "850#8830/14",
+     "010001398.10000774.850#8830/14",
      "",
      "----------/1/225",
      "",
      "LF terminator; values redacted with '-' by the author"},
     {"x12/850-nodex12-vics.edi", READ, 1,
-     "850#000000010/33",
+     "000003438.1421.850#000000010/33",
      "",
      "08292233294/6/13045.94",
      "",
      "VICS 850, ISA01/03 with values"},
     {"x12/855-nodex12.edi", READ, 1,
-     "855#0005/26",
+     "000000005.5.855#0005/26",
      "", NO_ORDERS,
      "855 with ACK lines"},
     {"x12/855-staedi-two-transactions.edi", READ, 2,
-     "855#0001/3 855#0002/3",
+     "000001337.0001.855#0001/3 000001337.0001.855#0002/3",
      "", NO_ORDERS,
      "ISA16 '^'; two minimal 855s"},
     {"x12/856-ediengine-crossdock.edi", READ, 1,
-     "856#0001/57",
+     "000000091.91.856#0001/57",
      "", NO_ORDERS,
      "LF terminator, S/O/P/I hierarchy"},
     {"x12/856-nodex12-004060.edi", READ, 1,
-     "856#0008/31",
+     "000000049.49.856#0008/31",
      "", NO_ORDERS,
      "ISA11 '-' is the repetition separator (00406)"},
     {"x12/940-ediengine-control-number-mismatch.edi", REJECT, 1,
-     "940#0001/5!",
+     "000003438.3314.940#0001/5!",
      "x12.se_control@7:SE:2:0 x12.ge_control@8:GE:2:0 "
      "x12.iea_control@9:IEA:2:0", NO_ORDERS,
      "meant invalid: ST/SE, GS/GE and ISA/IEA control numbers differ"},
     {"x12/940-ediengine-wrong-group-and-tx-counts.edi", REJECT, 1,
-     "940#0001/5",
+     "000003438.3314.940#0001/5",
      "x12.ge_count@8:GE:1:0 x12.iea_count@9:IEA:1:0", NO_ORDERS,
      "meant invalid: GE01 and IEA01 say 2; IEA02 3438 equals ISA13 "
      "000003438 as a number"},
     {"x12/940-ediengine-wrong-se01.edi", REJECT, 1,
-     "940#20066/9!",
+     "000009221.9221.940#20066/9!",
      "x12.se_count@11:SE:1:0", NO_ORDERS,
      "meant invalid: SE01 12 for 9 segments"},
     {"x12/997-staedi-extra-repetitions-components.edi", KNOWN, 1,
-     "997#0001/8",
+     "508121953.000005.997#0001/8",
      "", NO_ORDERS,
      "meant invalid: repetitions and components in AK3 elements that "
      "allow neither; no X12 element dictionary here"},
     {"x12/997-staedi-invalid-ak-elements.edi", KNOWN, 1,
-     "997#0001/8",
+     "508121953.000005.997#0001/8",
      "", NO_ORDERS,
      "meant invalid: AK402 too long and not numeric, AK101 not in its "
      "code list; no X12 element dictionary here"},
     {"x12/997-staedi-invalid-envelope-min.edi", REJECT, 1,
-     "997#0001/4!",
+     "508121953.000005.997#0001/4!",
      "x12.bad_date@2:GS:4:0 x12.bad_time@2:GS:5:0 x12.ge_control@7:GE:2:0",
      NO_ORDERS,
      "meant invalid: GS04 BAD_DATE, GS05 295335, GE02 differs from GS06 "
      "(GE02's length is a dictionary rule)"},
     {"x12/997-staedi-isb-ise-interchange-services.edi", READ, 1,
-     "997#0001/4",
+     "000003438.000005.997#0001/4",
      "", NO_ORDERS,
      "ISB and ISE between ISA and GS"},
     {"x12/997-staedi-simple.edi", READ, 1,
-     "997#0001/8",
+     "508121953.000005.997#0001/8",
      "", NO_ORDERS,
      "ISA11 '^' (00501)"},
     {"x12/999-imsweb-accepted.edi", REJECT, 1,
-     "999#0001/6!",
+     "000000286.1.999#0001/6!",
      "x12.bad_time@2:GS:5:0 x12.iea_control@10:IEA:2:0", NO_ORDERS,
      "GS05 102497 has 97 seconds; IEA02 000000001 differs from ISA13 "
      "000000286 (the authors check neither)"},
     {"x12/999-imsweb-rejected-pipe-component.edi", READ, 1,
-     "999#95832987/7",
+     "095832987.95832987.999#95832987/7",
      "", NO_ORDERS,
      "ISA16 '|'"},
     {"x12/999-pyx12-bang-repetition-separator.edi", READ, 1,
-     "999#0001/6",
+     "000000238.146.999#0001/6",
      "", NO_ORDERS,
      "ISA11 '!'"},
     {"x12/999-staedi-invalid.edi", REJECT, 1,
-     "999#2870001/18!",
+     "000000286.287.999#2870001/18!",
      "x12.se_count@20:SE:1:0", NO_ORDERS,
      "meant invalid (IK5/AK2 content, not checked here); refused for "
      "SE01 16 for 18 segments"},
     {"x12/999-ta1-imsweb-ta1-before-gs.edi", READ, 1,
-     "999#0001/8",
+     "000000101.294082671.999#0001/8",
      "", NO_ORDERS,
      "a TA1 between ISA and GS"},
     {"x12/none-ediengine-not-edi.edi", REJECT, -1,
@@ -230,22 +232,22 @@ static const struct conf_case conf_cases[] = {
 
     /* --- EDIFACT ------------------------------------------------------ */
     {"edifact/APERAK-pydifact-accepted-syntax3.edi", REJECT, 1,
-     "APERAK#1/7!",
+     "000000002..APERAK#1/7!",
      "edifact.charset@7:FTX:4:1 edifact.unt_count@8:UNT:1:0", NO_ORDERS,
      "lower case under UNOA; UNT01 8 for 7 segments"},
     {"edifact/APERAK-pydifact-rejected-syntax4.edi", REJECT, 1,
-     "APERAK#1/7!",
+     "000000004..APERAK#1/7!",
      "edifact.bad_date@1:UNB:4:1 edifact.charset@7:FTX:4:1 "
      "edifact.unt_count@8:UNT:1:0", NO_ORDERS,
      "a 6-digit UNB date under syntax 4; lower case under UNOA; UNT01 8 "
      "for 7 segments"},
     {"edifact/DESADV-phpedifact-d96a.edi", READ, 1,
-     "DESADV#142/21",
+     "1..DESADV#142/21",
      "", NO_ORDERS,
      "no UNA, UNOC; S009 version '0' is for a directory check, not the "
      "syntax"},
     {"edifact/DESADV-phpedifact-utf8-under-unoc.edi", REJECT, 1,
-     "DESADV#142/21!",
+     "1..DESADV#142/21!",
      "edifact.charset@12:IMD:3:4", NO_ORDERS,
      "UTF-8 under UNOC (ISO 8859-1): byte 0x8B of 'E' with diaeresis is "
      "a C1 control"},
@@ -256,43 +258,43 @@ static const struct conf_case conf_cases[] = {
      "segments end with LF and no UNA says so: with the default "
      "apostrophe the whole body is one unterminated UNB"},
     {"edifact/IFTSTA-apimeister-d00b.edi", REJECT, 1,
-     "IFTSTA#2805567/31",
+     "2803570..IFTSTA#2805567/31",
      "edifact.unz_control@33:UNZ:2:0", NO_ORDERS,
      "UNZ02 2805570 differs from UNB 0020 2803570"},
     {"edifact/INVOIC-edinet-bom-indented-no-bgm.edi", REJECT, 1,
-     "INVOIC#12/102!",
+     "1..INVOIC#12/102!",
      "edifact.unt_count@103:UNT:1:0 edifact.unt_control@103:UNT:2:0",
      NO_ORDERS,
      "BOM and indentation read; UNT+13+1 for UNH 12 of 102 segments "
      "(IATB is not checked; the missing BGM is for a directory)"},
     {"edifact/INVOIC-pydifact-trailing-component-separator.edi", READ, 1,
-     "INVOIC#1/24",
+     "PAYO0012101221..INVOIC#1/24",
      "", NO_ORDERS,
      "an empty last component"},
     {"edifact/INVOIC-smooks-d03b-una-syntax4.edi", REJECT, 1,
-     "INVOIC#30/35!",
+     "17..INVOIC#30/35!",
      "edifact.bad_date@1:UNB:4:1 edifact.unt_count@36:UNT:1:0",
      NO_ORDERS,
      "released apostrophe read; a 6-digit UNB date under syntax 4; "
      "UNT01 36 for 35 segments"},
     {"edifact/INVOIC-staedi-d93a-decimal-comma.edi", REJECT, 1,
-     "INVOIC#INVOIC0001/28!",
+     "9908021557..INVOIC#INVOIC0001/28!",
      "edifact.charset@7:NAD:3:1 edifact.charset@8:NAD:3:1 "
      "edifact.charset@10:IMD:3:4 edifact.charset@15:IMD:3:4 "
      "edifact.charset@20:IMD:3:4", NO_ORDERS,
      "decimal comma UNA read; lower case and UTF-8 under UNOA"},
     {"edifact/INVOIC-staedi-d97b-bad-values.edi", REJECT, 1,
-     "INVOIC#00000000000117/25!",
+     "00000000000778..INVOIC#00000000000117/25!",
      "edifact.charset@14:PRI:1:2", NO_ORDERS,
      "meant invalid (NAD+BYZZ, QTY 1020A: not checked, INVOIC is no "
      "plugin's); refused for '$' under UNOA"},
     {"edifact/INVOIC-staedi-d97b-una-custom-delimiters.edi", REJECT, 1,
-     "INVOIC#00000000000117/24!",
+     "00000000000778..INVOIC#00000000000117/24!",
      "edifact.bad_release@1:UNB:3:1", NO_ORDERS,
      "UNA '=*.? ~' read; '?4' releases a digit, which the release "
      "character may not, and the broken UNB marks the message"},
     {"edifact/INVOIC-staedi-d97b-wrapped-50-columns.edi", KNOWN, 1,
-     "INVOIC#00000000000117/24!",
+     "000\n00000000778..INVOIC#00000000000117/24!",
      "edifact.charset@3::0:1 edifact.charset@6::0:1 "
      "edifact.charset@7:NAD:4:1 edifact.charset@8:CUX:1:1 "
      "edifact.charset@11:QTY:1:2 edifact.charset@15:LIN:3:1 "
@@ -303,7 +305,7 @@ static const struct conf_case conf_cases[] = {
      "(docs/LIMITS.md); each line break inside a segment is refused "
      "where it is"},
     {"edifact/INVOIC-staedi-d97b.edi", REJECT, 1,
-     "INVOIC#00000000000117/24!",
+     "00000000000778..INVOIC#00000000000117/24!",
      "edifact.charset@7:NAD:4:1", NO_ORDERS,
      "UTF-8 'U' with diaeresis under UNOA"},
     {"edifact/ORDERS-edifactrs-d96a-malformed-no-envelope.edi", REJECT, -1,
@@ -311,14 +313,14 @@ static const struct conf_case conf_cases[] = {
      "edifact.missing_unb@1:UNB:0:0", NO_ORDERS,
      "meant invalid: UNA then BGM, no UNB"},
     {"edifact/ORDERS-phpedifact-eancom-ok.edi", READ, 1,
-     "ORDERS#2019265563/599",
+     "896..ORDERS#2019265563/599",
      "",
      "2019265563/146/-",
      "",
      "16 KB EANCOM order, released ':' in IMD; U+FFFD bytes are valid "
      "ISO 8859-1"},
     {"edifact/ORDERS-phpedifact-eancom-release-char-error.edi", REJECT, 1,
-     "ORDERS#2019265563/599!",
+     "896..ORDERS#2019265563/599!",
      "edifact.bad_release@84:IMD:3:4 edifact.bad_release@84:IMD:3:4 "
      "edifact.bad_release@84:IMD:3:4 edifact.bad_release@84:IMD:3:4",
      "",
@@ -327,13 +329,13 @@ static const struct conf_case conf_cases[] = {
      "meant invalid: '?*' releases a character that is no delimiter in "
      "syntax 3"},
     {"edifact/ORDERS-pydifact-missing-unz.edi", REJECT, 1,
-     "ORDERS#1/16!",
+     "807..ORDERS#1/16!",
      "edifact.bad_date@1:UNB:4:1 edifact.missing_unz@18:UNZ:0:0",
      "",
      "edifact.bad_date@1:UNB:4:1 edifact.missing_unz@18:UNZ:0:0",
      "a 6-digit UNB date under syntax 4 marks the order; no UNZ"},
     {"edifact/ORDERS-smooks-d03b-syntax4-repetition.edi", REJECT, 1,
-     "ORDERS#SSDD1/22!",
+     "6002..ORDERS#SSDD1/22!",
      "edifact.charset@8:COM:1:1 edifact.charset@11:FTX:4:1 "
      "edifact.charset@14:FTX:4:1 edifact.charset@17:FTX:4:1 "
      "edifact.charset@20:FTX:4:1",
@@ -343,7 +345,7 @@ static const struct conf_case conf_cases[] = {
      "edifact.charset@20:FTX:4:1",
      "syntax 4 '*' repetition without UNA read; lower case under UNOA"},
     {"edifact/ORDERS-smooks-d03b-too-many-dtm.edi", REJECT, 1,
-     "ORDERS#SSDD1/57!",
+     "6002..ORDERS#SSDD1/57!",
      "edifact.charset@43:COM:1:1 edifact.charset@46:FTX:4:1 "
      "edifact.charset@49:FTX:4:1 edifact.charset@52:FTX:4:1 "
      "edifact.charset@55:FTX:4:1 edifact.unt_count@58:UNT:1:0",
@@ -354,24 +356,24 @@ static const struct conf_case conf_cases[] = {
      "meant invalid (36 DTM, a directory rule not checked); refused for "
      "UNT01 22 of 57 and lower case under UNOA"},
     {"edifact/ORDERS-staedi-ung-group-eancom.edi", REJECT, 1,
-     "ORDERS#1/18!",
+     "2722166169492.1.ORDERS#1/18!",
      "edifact.unt_count@20:UNT:1:0",
      "",
      "edifact.unt_count@20:UNT:1:0",
      "UNG/UNE group read; UNT01 21 for 18 segments"},
     {"edifact/ORDRSP-edinet-single-line.edi", REJECT, 1,
-     "ORDRSP#9IMX20YSP0009/31!",
+     "DAREFNR0000001..ORDRSP#9IMX20YSP0009/31!",
      "edifact.unt_count@32:UNT:1:0 edifact.unt_control@32:UNT:2:0 "
      "edifact.unz_control@33:UNZ:2:0", NO_ORDERS,
      "one line, released '?+' read; UNT and UNZ disagree with their "
      "headers"},
     {"edifact/PNRGOV-staedi-empty-segment-backslash-release.edi", READ, 1,
-     "PNRGOV#1/5",
+     "0003..PNRGOV#1/5",
      "", NO_ORDERS,
      "backslash release, '*' repetition, a segment with a tag only "
      "(IATA is not checked)"},
     {"edifact/RECADV-smooks-d01b-utf8-under-unoa.edi", REJECT, 1,
-     "RECADV#1/24!",
+     "000002..RECADV#1/24!",
      "edifact.charset@8:NAD:4:1 edifact.charset@10:NAD:4:1 "
      "edifact.charset@13:NAD:4:1", NO_ORDERS,
      "lower case and UTF-8 Chinese under UNOA"},
@@ -397,10 +399,11 @@ static int
 conf_on_tx(void *arg, const struct sg_edi_transaction *tx)
 {
     struct conf_got *g = arg;
-    char word[128];
+    char word[160];
 
-    snprintf(word, sizeof(word), "%s#%s/%zu%s", tx->env.set_type,
-             tx->env.set_control, tx->n_segments,
+    snprintf(word, sizeof(word), "%s.%s.%s#%s/%zu%s",
+             tx->env.interchange_control, tx->env.group_control,
+             tx->env.set_type, tx->env.set_control, tx->n_segments,
              tx->has_errors ? "!" : "");
     conf_add_word(&g->sets, word);
     return 0;
