@@ -240,6 +240,11 @@ struct sg_edi_reader {
     long seg_line;
     size_t seg_line_start;
     int seg_errors;             /* a diag was reported while reading it */
+    /* The last position sg_edi_report_at() found inside it, so that
+     * many diags in one long segment cost one walk, not one each. */
+    size_t at_off;
+    long at_line;
+    size_t at_line_start;
     int splitting;              /* inside the splitter: diags mark seg */
     int seg_raw;                /* split on elements only (X12 ISA) */
     int charset_level;          /* EDIFACT: enum sg_edi_repertoire */

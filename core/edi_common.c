@@ -406,6 +406,9 @@ sg_edi_take_segment(struct sg_edi_reader *r, size_t end, size_t next)
     r->seg_line = r->line;
     r->seg_line_start = r->line_start;
     r->seg_errors = 0;
+    r->at_off = r->pos;
+    r->at_line = r->line;
+    r->at_line_start = r->line_start;
     memset(&r->seg, 0, sizeof(r->seg));
     r->seg.index = ++r->seg_index;
     r->seg.line = r->line;
@@ -521,14 +524,25 @@ sg_edi_report_at(struct sg_edi_reader *r, const char *code, size_t offset,
     struct sg_diag d;
     va_list ap;
     long line = r->seg_line;
-    size_t i, line_start = r->seg_line_start;
+    size_t i = r->seg_off, line_start = r->seg_line_start;
 
-    for (i = r->seg_off; i < offset && i < r->len; i++) {
+    /* Diags inside a segment come in order: go on from the last one
+     * (a segment of a million bad release characters is read in
+     * linear time). */
+    if (offset >= r->at_off && r->at_off >= r->seg_off) {
+        i = r->at_off;
+        line = r->at_line;
+        line_start = r->at_line_start;
+    }
+    for (; i < offset && i < r->len; i++) {
         if (r->data[i] == '\n') {
             line++;
             line_start = i + 1;
         }
     }
+    r->at_off = i;
+    r->at_line = line;
+    r->at_line_start = line_start;
     va_start(ap, fmt);
     vsnprintf(r->text, sizeof(r->text), fmt, ap);
     va_end(ap);
