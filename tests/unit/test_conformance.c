@@ -765,6 +765,64 @@ test_corpus(void)
                     (int)N_CASES);
 }
 
+/*
+ * Several interchanges may follow one another in one body, each with its
+ * own delimiters, byte order mark and line ends: all the sound files of
+ * one syntax, end to end, read as they read one by one.
+ */
+static void
+conf_concatenated(const char *prefix, enum sg_edi_syntax syntax)
+{
+    struct sg_buf body, want;
+    struct conf_got g;
+    unsigned char *data;
+    char path[512];
+    long n_want = 0, n;
+    size_t i, len;
+
+    sg_buf_init(&body);
+    sg_buf_init(&want);
+    sg_buf_adds(&want, "");
+    for (i = 0; i < N_CASES; i++) {
+        const struct conf_case *c = &conf_cases[i];
+
+        if (c->expect != READ ||
+            strncmp(c->file, prefix, strlen(prefix)) != 0) {
+            continue;
+        }
+        snprintf(path, sizeof(path), "tests/data/corpus/%s", c->file);
+        data = sg_test_read(sg_test_srcpath(path), &len);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(data);
+        sg_buf_add(&body, data, len);
+        sg_buf_adds(&body, "\r\n");
+        free(data);
+        n_want += c->n_read;
+        conf_add_word(&want, c->sets);
+    }
+
+    sg_buf_init(&g.sets);
+    sg_buf_init(&g.diags);
+    sg_buf_adds(&g.sets, "");
+    sg_buf_adds(&g.diags, "");
+    n = sg_edi_read(syntax, (unsigned char *)body.data, body.len,
+                    conf_on_tx, conf_on_diag, &g);
+    CU_ASSERT_EQUAL(n, n_want);
+    CU_ASSERT(conf_same("concatenated sets", prefix, want.data,
+                        g.sets.data));
+    CU_ASSERT(conf_same("concatenated diags", prefix, "", g.diags.data));
+    sg_buf_free(&g.sets);
+    sg_buf_free(&g.diags);
+    sg_buf_free(&want);
+    sg_buf_free(&body);
+}
+
+static void
+test_sound_files_in_one_body(void)
+{
+    conf_concatenated("x12/", SG_EDI_X12);
+    conf_concatenated("edifact/", SG_EDI_EDIFACT);
+}
+
 int
 main(void)
 {
@@ -799,6 +857,7 @@ main(void)
     s = CU_add_suite("conformance", NULL, NULL);
     CU_add_test(s, "every corpus file has a row", test_every_file_has_a_row);
     CU_add_test(s, "corpus", test_corpus);
+    CU_add_test(s, "sound files in one body", test_sound_files_in_one_body);
     rc = sg_test_run();
     if (plugin->exit != NULL) {
         plugin->exit(plugin_ctx);
