@@ -34,10 +34,10 @@ SCRATCH=$(mktemp -d /tmp/sg-edi-bench.XXXXXX)
 cleanup() { [ "${SG_BENCH_KEEP:-0}" = 1 ] || rm -rf "$SCRATCH"; }
 trap cleanup EXIT
 
-command -v node >/dev/null && command -v npm >/dev/null || {
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     echo "run.sh: node and npm are needed (apt-get install nodejs npm)" >&2
     exit 2
-}
+fi
 
 cc -std=c11 -D_GNU_SOURCE -O2 -I"$SRC/core" "$DIR/readers.c" \
     "$SRC"/core/edi_common.c "$SRC"/core/edi_x12.c \
