@@ -132,19 +132,34 @@ typedef int (*sg_edi_tx_fn)(void *arg, const struct sg_edi_transaction *tx);
  *   ends inside a segment whose terminator is not a line break);
  *   too_many_segments, too_many_elements, too_many_components,
  *   too_many_repeats;
- *   edifact.charset (a byte outside UNOA or UNOB, once per segment).
+ *   edifact.charset (a character outside the repertoire the UNB
+ *   syntax identifier declares, a control character such as a line
+ *   break inside a segment included; once per segment);
+ *   edifact.syntax_id (UNB 0001 is not a known syntax identifier);
+ *   x12.bad_date, x12.bad_time (ISA09/ISA10, GS04/GS05 not a real
+ *   date or time; the interchange's or the group's sets get has_errors),
+ *   edifact.bad_date, edifact.bad_time (UNB S004: YYMMDD up to syntax
+ *   version 3, CCYYMMDD from 4, and HHMM; every message gets has_errors);
+ *   x12.duplicate_control (an ST02 already used in the group: element
+ *   2 of the ST), edifact.duplicate_control (a UNH 0062 already used in
+ *   the interchange: element 1 of the UNH); the set is handed over
+ *   marked, so that the same document is never taken twice.
  * A transaction gets has_errors when a diag is reported while it is
- * open (from its ST/UNH to its SE/UNT) or its ISA was broken; trailers
- * after it (GE, IEA, UNE, UNZ) cannot mark it.  edifact.charset never
- * sets has_errors: partners often declare UNOA and send lower case, so
- * the plugin decides.
+ * open (from its ST/UNH to its SE/UNT), its interchange header (ISA,
+ * UNB) or, in X12, its group header (GS) was broken; trailers after it
+ * (GE, IEA, UNE, UNZ) cannot mark it.  edifact.charset is an error like any other: a partner declaring
+ * UNOA and sending lower case or UTF-8 must fix its syntax identifier.
  *
  * XXX: the body must be in memory; a streamed body cannot be fed in
  * chunks yet although the reader keeps its own position and line.
- * XXX: line breaks inside segments (bodies hard-wrapped at 80 columns)
- * stay in the values; a partner sees a wrong value or count diag.
- * XXX: only UNOA and UNOB repertoires are checked; UNOC..UNOK, UNOW
- * and UNOY bodies are passed through unchecked and unconverted.
+ * XXX: line breaks inside X12 segments (bodies hard-wrapped at 80
+ * columns) stay in the values; a partner sees a wrong value or count
+ * diag.  In EDIFACT they are outside every repertoire (edifact.charset).
+ * XXX: no segment dictionary: syntax notes, element lengths and code
+ * lists are not checked.
+ * XXX: UNOX, IATA, IATB and KECA are accepted but not checked
+ * (core/edi_charset.c); values are never converted, UTF-8 and ISO
+ * 8859 bytes are handed over as sent.
  */
 long sg_edi_read(enum sg_edi_syntax syntax,
                  const unsigned char *data, size_t len,
@@ -205,6 +220,12 @@ const char *sg_edi_repeat_value(const struct sg_edi_segment *seg,
  */
 struct sg_edi_arena;
 
+/* Control numbers already used in one envelope (a hash set). */
+struct sg_edi_seen {
+    char **slots;
+    size_t n, cap;
+};
+
 struct sg_edi_reader {
     enum sg_edi_syntax syntax;
     const unsigned char *data;
@@ -230,9 +251,14 @@ struct sg_edi_reader {
     long seg_line;
     size_t seg_line_start;
     int seg_errors;             /* a diag was reported while reading it */
+    /* The last position sg_edi_report_at() found inside it, so that
+     * many diags in one long segment cost one walk, not one each. */
+    size_t at_off;
+    long at_line;
+    size_t at_line_start;
     int splitting;              /* inside the splitter: diags mark seg */
     int seg_raw;                /* split on elements only (X12 ISA) */
-    int charset_level;          /* EDIFACT: 'A', 'B' or 0 (unchecked) */
+    int charset_level;          /* EDIFACT: enum sg_edi_repertoire */
 
     /* Scratch for the splitter, sized by the limits above. */
     char **comps;
@@ -247,6 +273,9 @@ struct sg_edi_reader {
 
     struct sg_edi_arena *arena;
     char text[320];             /* the diag sentence being built */
+
+    /* ST02 of the open group, UNH 0062 of the interchange. */
+    struct sg_edi_seen seen;
 };
 
 void sg_edi_reader_init(struct sg_edi_reader *r, enum sg_edi_syntax syntax,
@@ -301,8 +330,41 @@ void sg_edi_copy(char *dst, size_t size, const char *src);
 /* A 6-digit YYMMDD or 8-digit CCYYMMDD date as CCYYMMDD, else "". */
 void sg_edi_copy_date(char *dst, size_t size, const char *src);
 
+/* Note a control number: 1 when it is new in the set, 0 when it was
+ * already there.  Clearing empties the set for the next envelope. */
+int sg_edi_seen_add(struct sg_edi_seen *s, const char *id);
+void sg_edi_seen_clear(struct sg_edi_seen *s);
+
+/* 1 when s is a real calendar date of exactly digits (6: YYMMDD, 8:
+ * CCYYMMDD) digits; 1 when s is a time HHMM, with seconds (HHMMSS) and
+ * decimal seconds when max_digits allows them.  0 otherwise. */
+int sg_edi_valid_date(const char *s, int digits);
+int sg_edi_valid_time(const char *s, int max_digits);
+
 /* Parse a count; -1 when it is not a plain non-negative number. */
 long sg_edi_count(const char *s);
+
+/* The repertoires of EDIFACT syntax identifiers (edi_charset.c). */
+enum sg_edi_repertoire {
+    SG_EDI_CS_UNKNOWN = 0,      /* not a known identifier: unchecked */
+    SG_EDI_CS_UNCHECKED,        /* known, not modelled */
+    SG_EDI_CS_LEVEL_A,          /* UNOA */
+    SG_EDI_CS_LEVEL_B,          /* UNOB */
+    SG_EDI_CS_8859,             /* ISO 8859 parts with 0xA0..0xFF full */
+    SG_EDI_CS_8859_3,
+    SG_EDI_CS_8859_6,
+    SG_EDI_CS_8859_7,
+    SG_EDI_CS_8859_8,
+    SG_EDI_CS_UTF8              /* UNOW, UNOY */
+};
+
+/* The repertoire of a UNB syntax identifier ("UNOC"). */
+int sg_edi_charset_find(const char *id);
+
+/* Length (1..4) of the character at p, which has avail bytes, when it
+ * is in the repertoire; 0 when it is not. */
+size_t sg_edi_charset_char(int repertoire, const unsigned char *p,
+                           size_t avail);
 
 long sg_edi_x12_read(struct sg_edi_reader *r);
 long sg_edi_edifact_read(struct sg_edi_reader *r);

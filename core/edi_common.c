@@ -97,6 +97,7 @@ sg_edi_reader_free(struct sg_edi_reader *r)
     free(r->arena);
     r->arena = NULL;
     free(r->tx.segments);
+    sg_edi_seen_clear(&r->seen);
     free(r->comps);
     free(r->reps);
     free(r->elems);
@@ -314,25 +315,6 @@ sg_edi_end_element(struct sg_edi_reader *r, struct sg_edi_split *s)
     s->n_reps = 0;
 }
 
-/*
- * The character repertoires of EDIFACT syntax levels A and B (ISO 9735):
- * level A has no lower case letters; level B is printable ASCII.
- */
-static int
-sg_edi_charset_ok(int level, unsigned char c)
-{
-    if (c < 0x20 || c > 0x7e) {
-        return c == '\r' || c == '\n';
-    }
-    if (level == 'B') {
-        return 1;
-    }
-    if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
-        return 1;
-    }
-    return strchr(" .,-()/='+:?!\"%&*;<>", c) != NULL;
-}
-
 /* Cut data[from, to) into the tag and the elements of r->seg. */
 static void
 sg_edi_split(struct sg_edi_reader *r, size_t from, size_t to)
@@ -344,7 +326,7 @@ sg_edi_split(struct sg_edi_reader *r, size_t from, size_t to)
     unsigned char rl = (unsigned char)d->release;
     struct sg_edi_split s;
     int charset_told = 0;
-    size_t i, n;
+    size_t i, n, checked_to = from;
 
     memset(&s, 0, sizeof(s));
     s.w = s.start = sg_edi_alloc(r, 2 * (to - from) + 2);
@@ -380,16 +362,21 @@ sg_edi_split(struct sg_edi_reader *r, size_t from, size_t to)
         } else if (co != 0 && c == co) {
             sg_edi_end_component(r, &s);
         } else {
-            /* One report per segment is enough to reject it. */
-            if (r->charset_level && !charset_told &&
-                !sg_edi_charset_ok(r->charset_level, c)) {
-                charset_told = 1;
-                sg_edi_report_at(r, "edifact.charset", i,
-                                 s.tag_done ? s.n_elems + 1 : 0,
-                                 s.n_comps + 1,
-                                 "byte 0x%02X is outside the repertoire "
-                                 "of syntax level %c", c,
-                                 r->charset_level);
+            /* A character of several bytes is checked at its first;
+             * one report per segment is enough to reject it. */
+            if (r->charset_level && !charset_told && i >= checked_to) {
+                n = sg_edi_charset_char(r->charset_level, r->data + i,
+                                        to - i);
+                if (n == 0) {
+                    charset_told = 1;
+                    sg_edi_report_at(r, "edifact.charset", i,
+                                     s.tag_done ? s.n_elems + 1 : 0,
+                                     s.n_comps + 1,
+                                     "byte 0x%02X is outside the "
+                                     "repertoire of %s", c,
+                                     r->env.charset);
+                }
+                checked_to = i + (n ? n : 1);
             }
             *s.w++ = (char)c;
         }
@@ -419,6 +406,9 @@ sg_edi_take_segment(struct sg_edi_reader *r, size_t end, size_t next)
     r->seg_line = r->line;
     r->seg_line_start = r->line_start;
     r->seg_errors = 0;
+    r->at_off = r->pos;
+    r->at_line = r->line;
+    r->at_line_start = r->line_start;
     memset(&r->seg, 0, sizeof(r->seg));
     r->seg.index = ++r->seg_index;
     r->seg.line = r->line;
@@ -473,14 +463,10 @@ sg_edi_unread(struct sg_edi_reader *r)
 static void
 sg_edi_emit(struct sg_edi_reader *r, struct sg_diag *d)
 {
-    /* Many partners declare UNOA and send lower case; a repertoire
-     * breach is told but left to the plugin to judge. */
-    int error = strcmp(d->code, "edifact.charset") != 0;
-
-    if (r->splitting && error) {
+    if (r->splitting) {
         r->seg_errors = 1;
     }
-    if (r->in_tx && error) {
+    if (r->in_tx) {
         r->tx.has_errors = 1;
     }
     if (r->diag_fn != NULL && r->diag_fn(r->arg, d) < 0) {
@@ -538,14 +524,25 @@ sg_edi_report_at(struct sg_edi_reader *r, const char *code, size_t offset,
     struct sg_diag d;
     va_list ap;
     long line = r->seg_line;
-    size_t i, line_start = r->seg_line_start;
+    size_t i = r->seg_off, line_start = r->seg_line_start;
 
-    for (i = r->seg_off; i < offset && i < r->len; i++) {
+    /* Diags inside a segment come in order: go on from the last one
+     * (a segment of a million bad release characters is read in
+     * linear time). */
+    if (offset >= r->at_off && r->at_off >= r->seg_off) {
+        i = r->at_off;
+        line = r->at_line;
+        line_start = r->at_line_start;
+    }
+    for (; i < offset && i < r->len; i++) {
         if (r->data[i] == '\n') {
             line++;
             line_start = i + 1;
         }
     }
+    r->at_off = i;
+    r->at_line = line;
+    r->at_line_start = line_start;
     va_start(ap, fmt);
     vsnprintf(r->text, sizeof(r->text), fmt, ap);
     va_end(ap);
@@ -659,6 +656,110 @@ sg_edi_copy_date(char *dst, size_t size, const char *src)
         /* Two-digit years: the usual window, 70..99 are 19xx. */
         snprintf(dst, size, "%s%s", src[0] >= '7' ? "19" : "20", src);
     }
+}
+
+/* FNV-1a: short control numbers, no need for more. */
+static size_t
+sg_edi_hash(const char *id)
+{
+    size_t h = 2166136261u;
+
+    while (*id != '\0') {
+        h = (h ^ (unsigned char)*id++) * 16777619u;
+    }
+    return h;
+}
+
+static void
+sg_edi_seen_grow(struct sg_edi_seen *s)
+{
+    struct sg_edi_seen bigger;
+    size_t i, j;
+
+    bigger.cap = s->cap ? 2 * s->cap : 64;
+    bigger.n = s->n;
+    bigger.slots = sg_xcalloc(bigger.cap, sizeof(*bigger.slots));
+    for (i = 0; i < s->cap; i++) {
+        if (s->slots[i] == NULL) {
+            continue;
+        }
+        j = sg_edi_hash(s->slots[i]) & (bigger.cap - 1);
+        while (bigger.slots[j] != NULL) {
+            j = (j + 1) & (bigger.cap - 1);
+        }
+        bigger.slots[j] = s->slots[i];
+    }
+    free(s->slots);
+    *s = bigger;
+}
+
+int
+sg_edi_seen_add(struct sg_edi_seen *s, const char *id)
+{
+    size_t j;
+
+    if (2 * (s->n + 1) > s->cap) {
+        sg_edi_seen_grow(s);
+    }
+    j = sg_edi_hash(id) & (s->cap - 1);
+    while (s->slots[j] != NULL) {
+        if (strcmp(s->slots[j], id) == 0) {
+            return 0;
+        }
+        j = (j + 1) & (s->cap - 1);
+    }
+    s->slots[j] = sg_xstrdup(id);
+    s->n++;
+    return 1;
+}
+
+void
+sg_edi_seen_clear(struct sg_edi_seen *s)
+{
+    size_t i;
+
+    for (i = 0; i < s->cap; i++) {
+        free(s->slots[i]);
+    }
+    free(s->slots);
+    memset(s, 0, sizeof(*s));
+}
+
+int
+sg_edi_valid_date(const char *s, int digits)
+{
+    static const int days[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
+                                 30, 31};
+    int year, month, day;
+
+    if ((digits != 6 && digits != 8) || !sg_edi_digits(s, (size_t)digits)) {
+        return 0;
+    }
+    year = atoi(s) / 10000;     /* only the leap year needs it whole */
+    if (digits == 6) {
+        year += year >= 70 ? 1900 : 2000;
+    }
+    s += digits - 4;
+    month = (s[0] - '0') * 10 + (s[1] - '0');
+    day = (s[2] - '0') * 10 + (s[3] - '0');
+    if (month < 1 || month > 12 || day < 1 || day > days[month - 1]) {
+        return 0;
+    }
+    return month != 2 || day < 29 ||
+           (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0));
+}
+
+int
+sg_edi_valid_time(const char *s, int max_digits)
+{
+    size_t n = strlen(s);
+
+    if (n < 4 || n > (size_t)max_digits || n == 5 ||
+        !sg_edi_digits(s, n)) {
+        return 0;
+    }
+    return (s[0] - '0') * 10 + (s[1] - '0') < 24 && s[2] < '6' &&
+           (n < 6 || s[4] < '6');
 }
 
 long

@@ -92,6 +92,32 @@ sg_edifact_defaults(struct sg_edi_delims *d)
     d->segment_len = 1;
 }
 
+/* UNB S004: YYMMDD up to syntax version 3, CCYYMMDD from version 4,
+ * then HHMM.  Returns 1 when one was reported. */
+static int
+sg_edifact_bad_date_time(struct sg_edi_reader *r,
+                         const struct sg_edi_segment *seg)
+{
+    const char *date = sg_edi_value(seg, 4, 1);
+    const char *time = sg_edi_value(seg, 4, 2);
+    int digits = sg_edi_count(sg_edi_value(seg, 1, 2)) >= 4 ? 8 : 6;
+    int bad = 0;
+
+    if (!sg_edi_valid_date(date, digits)) {
+        sg_edi_report(r, "edifact.bad_date", seg, 4, 1,
+                      "UNB date '%s' is not a %s date", date,
+                      digits == 8 ? "CCYYMMDD (syntax 4)" :
+                      "YYMMDD (syntax 1 to 3)");
+        bad = 1;
+    }
+    if (!sg_edi_valid_time(time, 4)) {
+        sg_edi_report(r, "edifact.bad_time", seg, 4, 2,
+                      "UNB time '%s' is not HHMM", time);
+        bad = 1;
+    }
+    return bad;
+}
+
 /* Read the UNB just read into r->env. */
 static void
 sg_edifact_unb(struct sg_edi_reader *r, struct sg_edifact_state *st,
@@ -104,10 +130,21 @@ sg_edifact_unb(struct sg_edi_reader *r, struct sg_edifact_state *st,
     if (!una && sg_edi_count(sg_edi_value(seg, 1, 2)) >= 4) {
         r->delims.repetition = '*';
     }
-    if (strcmp(syntax, "UNOA") == 0) {
-        r->charset_level = 'A';
-    } else if (strcmp(syntax, "UNOB") == 0) {
-        r->charset_level = 'B';
+    /* A broken header leaves every message of the interchange in
+     * doubt, as a broken ISA does in X12. */
+    if (r->seg_errors) {
+        r->ich_errors = 1;
+    }
+    if (sg_edifact_bad_date_time(r, seg)) {
+        r->ich_errors = 1;
+    }
+    r->charset_level = sg_edi_charset_find(syntax);
+    if (r->charset_level == SG_EDI_CS_UNKNOWN) {
+        r->ich_errors = 1;
+        sg_edi_report(r, "edifact.syntax_id", seg, 1, 1,
+                      "syntax identifier '%s' is not one of UNOA..UNOL, "
+                      "UNOW, UNOX, UNOY, IATA, IATB, KECA; the character "
+                      "set is unknown", syntax);
     }
     sg_edi_copy(r->env.sender, sizeof(r->env.sender),
                 sg_edi_value(seg, 2, 1));
@@ -253,6 +290,13 @@ sg_edifact_unh(struct sg_edi_reader *r, struct sg_edifact_state *st)
     sg_edifact_version(r, seg);
     memcpy(st->unh0062, r->env.set_control, sizeof(st->unh0062));
     sg_edi_tx_begin(r);
+
+    /* The message reference is unique in the interchange. */
+    if (!sg_edi_seen_add(&r->seen, st->unh0062)) {
+        sg_edi_report(r, "edifact.duplicate_control", seg, 1, 0,
+                      "message reference %s is used twice in interchange "
+                      "%s", st->unh0062, st->unb0020);
+    }
 }
 
 static void
@@ -320,6 +364,7 @@ sg_edifact_interchange(struct sg_edi_reader *r)
     r->seg_index = 0;
     r->ich_errors = 0;
     r->charset_level = 0;
+    sg_edi_seen_clear(&r->seen);
     sg_edifact_defaults(&r->delims);
     if (r->len - r->pos >= 3 && memcmp(r->data + r->pos, "UNA", 3) == 0) {
         if (sg_edifact_una(r) < 0) {

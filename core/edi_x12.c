@@ -27,6 +27,7 @@ static const int sg_x12_isa_width[17] = {
 /* Where one interchange is. */
 struct sg_x12_state {
     int in_group;
+    int group_errors;           /* its GS was broken: mark its sets */
     long n_groups;
     long n_sets;
     char isa13[16];
@@ -85,6 +86,34 @@ static int
 sg_x12_bad_delim(unsigned char c)
 {
     return sg_x12_alnum(c) || c == ' ';
+}
+
+/*
+ * Check the date and time elements of an envelope segment: a date of
+ * date_digits digits (6 or 8; 0 takes either), a time of 4 to
+ * time_max digits.  Returns 1 when one was reported.
+ */
+static int
+sg_x12_bad_date_time(struct sg_edi_reader *r,
+                     const struct sg_edi_segment *seg, int date_el,
+                     int date_digits, int time_el, int time_max)
+{
+    const char *date = sg_edi_value(seg, date_el, 1);
+    const char *time = sg_edi_value(seg, time_el, 1);
+    int bad = 0;
+
+    if (date_digits ? !sg_edi_valid_date(date, date_digits) :
+        !sg_edi_valid_date(date, 8) && !sg_edi_valid_date(date, 6)) {
+        sg_edi_report(r, "x12.bad_date", seg, date_el, 0,
+                      "%s%02d '%s' is not a date", seg->tag, date_el, date);
+        bad = 1;
+    }
+    if (!sg_edi_valid_time(time, time_max)) {
+        sg_edi_report(r, "x12.bad_time", seg, time_el, 0,
+                      "%s%02d '%s' is not a time", seg->tag, time_el, time);
+        bad = 1;
+    }
+    return bad;
 }
 
 /* The envelope data of the ISA just read. */
@@ -172,6 +201,9 @@ sg_x12_isa(struct sg_edi_reader *r, struct sg_x12_state *st)
     sg_edi_take_segment(r, r->pos + sep[16] + 2,
                         r->pos + sep[16] + 2 + tl);
     r->seg_raw = 0;
+    if (r->seg_errors) {
+        r->ich_errors = 1;
+    }
 
     sep[17] = sep[16] + 2;
     for (k = 1; k <= 16; k++) {
@@ -198,6 +230,9 @@ sg_x12_isa(struct sg_edi_reader *r, struct sg_x12_state *st)
     }
 
     sg_x12_isa_envelope(r, st);
+    if (sg_x12_bad_date_time(r, seg, 9, 6, 10, 4)) {
+        r->ich_errors = 1;
+    }
     return 0;
 }
 
@@ -248,6 +283,7 @@ sg_x12_gs(struct sg_edi_reader *r, struct sg_x12_state *st)
     st->in_group = 1;
     st->n_groups++;
     st->n_sets = 0;
+    sg_edi_seen_clear(&r->seen);
     sg_edi_copy(st->gs06, sizeof(st->gs06), sg_edi_value(seg, 6, 1));
     sg_edi_copy(r->env.group_type, sizeof(r->env.group_type),
                 sg_edi_value(seg, 1, 1));
@@ -259,6 +295,12 @@ sg_x12_gs(struct sg_edi_reader *r, struct sg_x12_state *st)
                 sg_edi_value(seg, 6, 1));
     sg_edi_copy(r->env.version, sizeof(r->env.version),
                 sg_edi_value(seg, 8, 1));
+
+    /* GS04 is CCYYMMDD from version 004010, YYMMDD before. */
+    st->group_errors = r->seg_errors;
+    if (sg_x12_bad_date_time(r, seg, 4, 0, 5, 8)) {
+        st->group_errors = 1;
+    }
 }
 
 static void
@@ -307,6 +349,17 @@ sg_x12_st(struct sg_edi_reader *r, struct sg_x12_state *st)
                 sg_edi_value(seg, 2, 1));
     memcpy(st->st02, r->env.set_control, sizeof(st->st02));
     sg_edi_tx_begin(r);
+    if (st->in_group && st->group_errors) {
+        r->tx.has_errors = 1;
+    }
+
+    /* ST02 is unique in its group: a second set with the same one is
+     * a resend or a generator fault, never a new document. */
+    if (st->in_group && !sg_edi_seen_add(&r->seen, st->st02)) {
+        sg_edi_report(r, "x12.duplicate_control", seg, 2, 0,
+                      "ST02 %s is used twice in group %s", st->st02,
+                      st->gs06);
+    }
 }
 
 static void

@@ -8,6 +8,7 @@ packages=(
     libxml2-dev libxml2-utils libssl-dev libcurl4-openssl-dev
     libhiredis-dev libmicrohttpd-dev libjansson-dev libconfuse-dev
     libcunit1-dev redis-server curl jq
+    clang libclang-rt-14-dev
 )
 
 missing=()

@@ -435,17 +435,9 @@ ws_on_diag(void *arg, const struct sg_diag *diag)
 {
     struct ws_run *run = arg;
 
-    /*
-     * Warehouse systems declare UNOA and send lower case or UTF-8 names
-     * (the RECADV of the corpus does); stock and receipts matter more
-     * than the repertoire, and what we copy out are identifiers, so
-     * the repertoire is not held against them.  Bytes that are not
-     * UTF-8 still fail the schema check of the document.
-     */
-    if (diag->code != NULL && strcmp(diag->code, "edifact.charset") == 0) {
-        return 0;
-    }
-
+    /* Every reader diag is the partner's to see, the repertoire of its
+     * syntax identifier included (UTF-8 under UNOA is refused): the
+     * reader has marked the message, which is then not mapped. */
     ws_report(run, diag);
     return run->stop ? -1 : 0;
 }

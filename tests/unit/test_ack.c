@@ -582,8 +582,9 @@ test_inbound_999(void)
     sg_intake_free(in);
 }
 
-/* An ack whose own envelope is broken (IEA02 is not its ISA13) is
- * refused like any other interchange, and gets no ack of its own. */
+/* An ack whose own envelope is broken (GS05 has 97 seconds, IEA02 is
+ * not its ISA13) is refused like any other interchange, and gets no ack
+ * of its own. */
 static void
 test_inbound_broken_envelope(void)
 {
@@ -592,8 +593,9 @@ test_inbound_broken_envelope(void)
 
     CU_ASSERT_EQUAL(in->status, 422);
     CU_ASSERT_STRING_EQUAL(in->plugin, "core-ack");
-    CU_ASSERT_EQUAL_FATAL(in->errs.n, 1);
-    CU_ASSERT_STRING_EQUAL(in->errs.items[0].code, "x12.iea_control");
+    CU_ASSERT_EQUAL_FATAL(in->errs.n, 2);
+    CU_ASSERT_STRING_EQUAL(in->errs.items[0].code, "x12.bad_time");
+    CU_ASSERT_STRING_EQUAL(in->errs.items[1].code, "x12.iea_control");
     CU_ASSERT_PTR_NULL(in->ack);
     sg_intake_free(in);
 }

@@ -660,10 +660,12 @@ test_edifact_missing_unz(void)
 
     CU_ASSERT_EQUAL(cap_read_file(c, "edifact/ORDERS-pydifact-missing-unz"
                                   ".edi"), 1);
-    CU_ASSERT_STRING_EQUAL(c->codes, "edifact.missing_unz@18:UNZ:0");
+    /* Syntax 4 wants CCYYMMDD in the UNB; the date marks the message,
+     * which is otherwise whole. */
+    CU_ASSERT_STRING_EQUAL(c->codes, "edifact.bad_date@1:UNB:4 "
+                           "edifact.missing_unz@18:UNZ:0");
     CU_ASSERT_EQUAL_FATAL(c->n_tx, 1);
-    /* The message itself is whole. */
-    CU_ASSERT_EQUAL(c->tx[0].has_errors, 0);
+    CU_ASSERT_EQUAL(c->tx[0].has_errors, 1);
     CU_ASSERT_EQUAL(c->tx[0].n_segments, 16);
     CU_ASSERT_EQUAL(c->tx[0].env.delims.decimal, ',');
     CU_ASSERT_STRING_EQUAL(c->tx[0].env.sender, "12345678");
@@ -694,7 +696,8 @@ test_edifact_syntax4_repetition(void)
     CU_ASSERT_STRING_EQUAL(cap_val(c, 0, "FTX", 4, 4, 1, 1),
                            "The Children of Hurin");
 
-    /* Lower case under UNOA: told, once per segment, not an error. */
+    /* Lower case under UNOA: told once per segment, and an error that
+     * marks the message like any other. */
     CU_ASSERT_STRING_EQUAL(c->codes, "edifact.charset@8:COM:1 "
                            "edifact.charset@11:FTX:4 "
                            "edifact.charset@14:FTX:4 "
@@ -704,7 +707,7 @@ test_edifact_syntax4_repetition(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(d);
     CU_ASSERT_EQUAL(d->line, 8);
     CU_ASSERT_EQUAL(d->column, 5);
-    CU_ASSERT_EQUAL(c->tx[0].has_errors, 0);
+    CU_ASSERT_EQUAL(c->tx[0].has_errors, 1);
     cap_free(c);
 }
 
@@ -760,8 +763,9 @@ test_edifact_una_custom(void)
     CU_ASSERT_STRING_EQUAL(cap_val(c, 0, "NAD", 1, 4, 1, 1),
                            "CUMMINS MID-RANGE ENGINE PLANT");
     CU_ASSERT_EQUAL(c->tx[0].n_segments, 24);
-    /* The UNB is outside the message. */
-    CU_ASSERT_EQUAL(c->tx[0].has_errors, 0);
+    /* The UNB is outside the message, but a broken UNB leaves every
+     * message of its interchange in doubt. */
+    CU_ASSERT_EQUAL(c->tx[0].has_errors, 1);
     cap_free(c);
 }
 
@@ -772,7 +776,8 @@ test_edifact_una_syntax4(void)
 
     CU_ASSERT_EQUAL(cap_read_file(c, "edifact/INVOIC-smooks-d03b-una-"
                                   "syntax4.edi"), 1);
-    CU_ASSERT_STRING_EQUAL(c->codes, "edifact.unt_count@36:UNT:1");
+    CU_ASSERT_STRING_EQUAL(c->codes, "edifact.bad_date@1:UNB:4 "
+                           "edifact.unt_count@36:UNT:1");
     CU_ASSERT_EQUAL_FATAL(c->n_tx, 1);
     CU_ASSERT_EQUAL(c->tx[0].env.delims.repetition, '*');
     CU_ASSERT_STRING_EQUAL(cap_val(c, 0, "IMD", 1, 3, 1, 4),
@@ -845,6 +850,172 @@ test_release_everything(void)
     CU_ASSERT_STRING_EQUAL(cap_val(c, 0, "FTX", 2, 4, 1, 1), "okx");
     CU_ASSERT_EQUAL(c->tx[0].has_errors, 1);
     CU_ASSERT_STRING_EQUAL(c->tx[0].env.charset, "UNOB");
+    cap_free(c);
+}
+
+/* One EDIFACT message under a syntax identifier; the codes it gives
+ * and whether the message is marked. */
+static void
+charset_case(const char *syntax, const char *text, const char *codes,
+             int has_errors)
+{
+    char body[512];
+    struct cap *c = cap_new();
+
+    snprintf(body, sizeof(body), "UNB+%s:3+S+R+260101:1200+7'"
+             "UNH+1+ORDERS:D:96A:UN'FTX+AAI+++%s'UNT+3+1'UNZ+1+7'",
+             syntax, text);
+    CU_ASSERT_EQUAL(cap_read_mem(c, SG_EDI_EDIFACT, body, strlen(body)), 1);
+    if (strcmp(c->codes, codes) != 0) {
+        fprintf(stderr, "%s \"%s\": %s\n", syntax, text, c->codes);
+    }
+    CU_ASSERT_STRING_EQUAL(c->codes, codes);
+    CU_ASSERT_EQUAL_FATAL(c->n_tx, 1);
+    CU_ASSERT_EQUAL(c->tx[0].has_errors, has_errors);
+    cap_free(c);
+}
+
+/* Every syntax identifier of code list 0001 restricts the bytes, and a
+ * breach marks the message (it used not to). */
+static void
+test_charset_repertoires(void)
+{
+    static const char *bad = "edifact.charset@3:FTX:4";
+
+    charset_case("UNOA", "PLAIN TEXT, 10% OFF", "", 0);
+    charset_case("UNOA", "Lower", bad, 1);
+    charset_case("UNOA", "A$", bad, 1);
+    charset_case("UNOB", "Lower $ok~", "", 0);
+    charset_case("UNOB", "M\xC3\xBCnchen", bad, 1);
+    /* ISO 8859-1: Latin-1 letters yes, C1 controls (the second byte
+     * of UTF-8 "\xC3\x8B") no. */
+    charset_case("UNOC", "M\xFCnchen", "", 0);
+    charset_case("UNOC", "MUNCI\xC3\x8B", bad, 1);
+    charset_case("UNOC", "DEL\x7F", bad, 1);
+    /* ISO 8859-3 leaves 0xA5 unassigned, 8859-2 does not. */
+    charset_case("UNOG", "X\xA5", bad, 1);
+    charset_case("UNOD", "X\xA5", "", 0);
+    charset_case("UNOJ", "\xE0\xE1", "", 0);
+    charset_case("UNOJ", "\xC0", bad, 1);
+    /* UTF-8: well formed, no overlong form, no control. */
+    charset_case("UNOW", "MUNCI\xC3\x8B \xE2\x80\xA6", "", 0);
+    charset_case("UNOY", "\xE6\x9D\xB1\xE4\xBA\xAC", "", 0);
+    charset_case("UNOW", "M\xFCnchen", bad, 1);
+    charset_case("UNOW", "\xC0\xAF", bad, 1);
+    charset_case("UNOW", "\xE2\x80", bad, 1);
+    charset_case("UNOW", "\xC2\x85", bad, 1);
+    /* Known but not modelled: accepted as sent. */
+    charset_case("IATA", "\x01 anything \xFF", "", 0);
+    /* Not an identifier at all. */
+    charset_case("UNOZ", "TEXT", "edifact.syntax_id@1:UNB:1", 1);
+}
+
+/* No repertoire has a line break: a body hard-wrapped inside its
+ * segments is refused where the break is, not read with broken values. */
+static void
+test_charset_line_break_in_segment(void)
+{
+    static const char body[] =
+        "UNB+UNOA:3+S+R+260101:1200+7'\r\n"
+        "UNH+1+ORDERS:D:96A:UN'\r\n"
+        "BGM+220+PO\n12'\r\n"
+        "UNT+3+1'\r\nUNZ+1+7'\r\n";
+    struct cap *c = cap_new();
+    const struct cap_diag *d;
+
+    CU_ASSERT_EQUAL(cap_read_mem(c, SG_EDI_EDIFACT, body, strlen(body)), 1);
+    CU_ASSERT_STRING_EQUAL(c->codes, "edifact.charset@3:BGM:2");
+    d = cap_diag(c, "edifact.charset");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    CU_ASSERT_EQUAL(d->line, 3);
+    CU_ASSERT_EQUAL(d->column, 11);
+    CU_ASSERT_EQUAL_FATAL(c->n_tx, 1);
+    CU_ASSERT_EQUAL(c->tx[0].has_errors, 1);
+    cap_free(c);
+}
+
+/* A control number used twice in its envelope: the second set is
+ * handed over marked, so the same document is never taken twice. */
+static void
+test_duplicate_control_numbers(void)
+{
+    char isa[160], body[1024];
+    struct cap *c = cap_new();
+
+    make_isa(isa, sizeof(isa), '*', 'U', "00401", '>', "~", "000000001");
+    snprintf(body, sizeof(body),
+             "%sGS*PO*S*R*20260101*1200*1*X*004010~"
+             "ST*850*0001~BEG*00*SA*PO-1**20260101~SE*3*0001~"
+             "ST*850*0001~BEG*00*SA*PO-1**20260101~SE*3*0001~GE*2*1~"
+             "GS*PO*S*R*20260101*1200*2*X*004010~"
+             "ST*850*0001~BEG*00*SA*PO-2**20260101~SE*3*0001~GE*1*2~"
+             "IEA*2*000000001~", isa);
+    CU_ASSERT_EQUAL(cap_read_mem(c, SG_EDI_X12, body, strlen(body)), 3);
+    /* Unique per group: the third set, in group 2, is fine. */
+    CU_ASSERT_STRING_EQUAL(c->codes, "x12.duplicate_control@6:ST:2");
+    CU_ASSERT_EQUAL_FATAL(c->n_tx, 3);
+    CU_ASSERT_EQUAL(c->tx[0].has_errors, 0);
+    CU_ASSERT_EQUAL(c->tx[1].has_errors, 1);
+    CU_ASSERT_EQUAL(c->tx[2].has_errors, 0);
+    cap_free(c);
+
+    /* EDIFACT: unique per interchange, groups or not. */
+    c = cap_new();
+    snprintf(body, sizeof(body), "%s",
+             "UNB+UNOC:3+S+R+260101:1200+A1'"
+             "UNH+M1+ORDERS:D:96A:UN'BGM+220+X1'UNT+3+M1'"
+             "UNH+M1+ORDERS:D:96A:UN'BGM+220+X1'UNT+3+M1'UNZ+2+A1'"
+             "UNB+UNOC:3+S+R+260101:1200+A2'"
+             "UNH+M1+ORDERS:D:96A:UN'BGM+220+X2'UNT+3+M1'UNZ+1+A2'");
+    CU_ASSERT_EQUAL(cap_read_mem(c, SG_EDI_EDIFACT, body, strlen(body)), 3);
+    CU_ASSERT_STRING_EQUAL(c->codes, "edifact.duplicate_control@5:UNH:1");
+    CU_ASSERT_EQUAL_FATAL(c->n_tx, 3);
+    CU_ASSERT_EQUAL(c->tx[0].has_errors, 0);
+    CU_ASSERT_EQUAL(c->tx[1].has_errors, 1);
+    CU_ASSERT_EQUAL(c->tx[2].has_errors, 0);
+    cap_free(c);
+}
+
+/* Envelope dates and times are real ones: ISA09/ISA10, GS04/GS05 (6 or
+ * 8 digits, seconds allowed), UNB S004 by syntax version. */
+static void
+test_envelope_dates(void)
+{
+    char isa[160], body[1024];
+    struct cap *c = cap_new();
+
+    /* A broken GS marks the sets of its group only: 2023 is no leap
+     * year, 2024 is; GS05 may have seconds and decimal seconds. */
+    make_isa(isa, sizeof(isa), '*', 'U', "00401", '>', "~", "000000001");
+    snprintf(body, sizeof(body),
+             "%sGS*PO*S*R*20230229*1200*1*X*004010~"
+             "ST*850*0001~BEG*00*SA*PO-1**20260101~SE*3*0001~GE*1*1~"
+             "GS*PO*S*R*240229*12000099*2*X*003010~"
+             "ST*850*0001~BEG*00*SA*PO-2**20260101~SE*3*0001~GE*1*2~"
+             "IEA*2*000000001~", isa);
+    CU_ASSERT_EQUAL(cap_read_mem(c, SG_EDI_X12, body, strlen(body)), 2);
+    CU_ASSERT_STRING_EQUAL(c->codes, "x12.bad_date@2:GS:4");
+    CU_ASSERT_EQUAL_FATAL(c->n_tx, 2);
+    CU_ASSERT_EQUAL(c->tx[0].has_errors, 1);
+    CU_ASSERT_EQUAL(c->tx[1].has_errors, 0);
+    cap_free(c);
+
+    /* EDIFACT: syntax 3 takes YYMMDD, syntax 4 CCYYMMDD. */
+    c = cap_new();
+    snprintf(body, sizeof(body), "%s",
+             "UNB+UNOC:3+S+R+260101:1200+A1'UNH+1+ORDERS:D:96A:UN'"
+             "UNT+2+1'UNZ+1+A1'"
+             "UNB+UNOC:4+S+R+260101:1260+A2'UNH+1+ORDERS:D:96A:UN'"
+             "UNT+2+1'UNZ+1+A2'"
+             "UNB+UNOC:4+S+R+20260101:1200+A3'UNH+1+ORDERS:D:96A:UN'"
+             "UNT+2+1'UNZ+1+A3'");
+    CU_ASSERT_EQUAL(cap_read_mem(c, SG_EDI_EDIFACT, body, strlen(body)), 3);
+    CU_ASSERT_STRING_EQUAL(c->codes, "edifact.bad_date@1:UNB:4 "
+                           "edifact.bad_time@1:UNB:4");
+    CU_ASSERT_EQUAL_FATAL(c->n_tx, 3);
+    CU_ASSERT_EQUAL(c->tx[0].has_errors, 0);
+    CU_ASSERT_EQUAL(c->tx[1].has_errors, 1);
+    CU_ASSERT_EQUAL(c->tx[2].has_errors, 0);
     cap_free(c);
 }
 
@@ -1360,6 +1531,12 @@ main(void)
     s = CU_add_suite("edi_handwritten", NULL, NULL);
     CU_add_test(s, "release of every delimiter and itself",
                 test_release_everything);
+    CU_add_test(s, "charset repertoires", test_charset_repertoires);
+    CU_add_test(s, "charset: line break in a segment",
+                test_charset_line_break_in_segment);
+    CU_add_test(s, "duplicate control numbers",
+                test_duplicate_control_numbers);
+    CU_add_test(s, "envelope dates and times", test_envelope_dates);
     CU_add_test(s, "several interchanges in one body",
                 test_several_interchanges);
     CU_add_test(s, "BOM, CR/LF and blanks", test_bom_crlf_whitespace);

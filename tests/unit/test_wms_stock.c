@@ -409,12 +409,29 @@ static void
 test_recadv_corpus(void)
 {
     struct t_sink t;
+    unsigned char *body;
+    char *unoa;
+    size_t len;
 
     /* A real RECADV (tests/data/corpus/PROVENANCE.md): UNOA declared,
-     * UTF-8 names sent; the repertoire is not held against it. */
+     * UTF-8 names sent, so the reader refuses it... */
     t_decode_file(&t, "tests/data/corpus/edifact/"
                   "RECADV-smooks-d01b-utf8-under-unoa.edi",
                   "application/EDIFACT");
+    CU_ASSERT_EQUAL(t.n_docs, 0);
+    CU_ASSERT_TRUE(t.n_diags > 0);
+    CU_ASSERT_STRING_EQUAL(t.diags[0].code, "edifact.charset");
+    t_free(&t);
+
+    /* ...and declared as what it is (UNOW, UTF-8) it is a receipt. */
+    body = sg_test_read(sg_test_srcpath("tests/data/corpus/edifact/"
+                        "RECADV-smooks-d01b-utf8-under-unoa.edi"), &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(body);
+    unoa = strstr((char *)body, "UNOA");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(unoa);
+    memcpy(unoa, "UNOW", 4);
+    t_decode(&t, body, len, "application/EDIFACT");
+    free(body);
     CU_ASSERT_EQUAL(t.n_diags, 0);
     CU_ASSERT_EQUAL_FATAL(t.n_docs, 1);
     CU_ASSERT_STRING_EQUAL(t.docs[0].type, "receipt");
