@@ -67,7 +67,8 @@ for t in "${targets[@]}"; do
     xml_order)
         # shellcheck disable=SC2046
         build "$t" tests/fuzz/fuzz_xml_order.c core/schema.c core/errors.c \
-            core/util.c -- $(pkg-config --libs libxml-2.0 jansson) ;;
+            core/xml_guard.c core/util.c -- \
+            $(pkg-config --libs libxml-2.0 jansson) ;;
     *)
         echo "fuzz.sh: unknown target $t" >&2; exit 2 ;;
     esac
