@@ -147,8 +147,9 @@ typedef int (*sg_edi_tx_fn)(void *arg, const struct sg_edi_transaction *tx);
  * A transaction gets has_errors when a diag is reported while it is
  * open (from its ST/UNH to its SE/UNT), its interchange header (ISA,
  * UNB) or, in X12, its group header (GS) was broken; trailers after it
- * (GE, IEA, UNE, UNZ) cannot mark it.  edifact.charset is an error like any other: a partner declaring
- * UNOA and sending lower case or UTF-8 must fix its syntax identifier.
+ * (GE, IEA, UNE, UNZ) cannot mark it.  edifact.charset is an error
+ * like any other: a partner declaring UNOA and sending lower case or
+ * UTF-8 must fix its syntax identifier.
  *
  * XXX: the body must be in memory; a streamed body cannot be fed in
  * chunks yet although the reader keeps its own position and line.

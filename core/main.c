@@ -242,8 +242,9 @@ sg_daemon_stop(struct sg_daemon *d)
  * and the writer and workers reconnect by themselves.  Until it answers,
  * POSTs get 503 as for any Redis outage.
  * XXX: the writer learns its old connection is gone only by writing on
- * it, so the first POST after the restart may get 503 too.  Returns 0 when it runs again
- * (or was never ours), -1 to try again later.
+ * it, so the first POST after the restart may get 503 too.
+ * Returns 0 when it runs again (or was never ours), -1 to try again
+ * later.
  */
 static int
 sg_daemon_revive_redis(struct sg_daemon *d)
