@@ -96,7 +96,8 @@ bench_host_log(enum sg_log_level level, const char *plugin,
     fputc('\n', stderr);
 }
 
-static const struct sg_host bench_host = {
+/* schema_dir is set by main(): the plugin finds its segment maps there. */
+static struct sg_host bench_host = {
     .abi_major = SG_PLUGIN_ABI_MAJOR,
     .abi_minor = SG_PLUGIN_ABI_MINOR,
     .struct_size = sizeof(struct sg_host),
@@ -399,6 +400,8 @@ main(int argc, char **argv)
         return 1;
     }
     sg_errors_free(&errs);
+    bench_host.schema_dir = argv[2];
+    cfg.schema_dir = argv[2];
     if (bench_open_plugin(&b, argv[1]) != 0) {
         return 1;
     }
