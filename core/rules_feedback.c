@@ -80,6 +80,7 @@
 #include "keys.h"
 #include "rules_area.h"
 #include "schema.h"
+#include "script.h"
 
 #define FB_NS           "urn:supplygate:canonical:1"
 #define FB_APPLIED_TTL  "2592000"   /* 30 days, in seconds */
@@ -285,138 +286,7 @@ struct fb_link {
                                    order reference */
 };
 
-/* Owned argument strings for one redisCommandArgv. */
-struct fb_args {
-    char **v;
-    size_t *len;
-    size_t n, cap;
-};
-
 /* --- small helpers ----------------------------------------------------- */
-
-static void
-fb_sha1_hex(const char *text, char out[41])
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0, i;
-
-    EVP_Digest(text, strlen(text), md, &n, EVP_sha1(), NULL);
-    for (i = 0; i < n && i < 20; i++) {
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
-    }
-    out[40] = '\0';
-}
-
-static void
-fb_args_adds(struct fb_args *a, const char *s)
-{
-    if (a->n == a->cap) {
-        a->cap = a->cap ? a->cap * 2 : 32;
-        a->v = sg_xrealloc(a->v, a->cap * sizeof(*a->v));
-        a->len = sg_xrealloc(a->len, a->cap * sizeof(*a->len));
-    }
-    a->v[a->n] = sg_xstrdup(s != NULL ? s : "");
-    a->len[a->n] = strlen(a->v[a->n]);
-    a->n++;
-}
-
-static void
-fb_args_addf(struct fb_args *a, const char *fmt, ...) SG_PRINTF(2, 3);
-
-static void
-fb_args_addf(struct fb_args *a, const char *fmt, ...)
-{
-    char small[256], *text = small;
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(small, sizeof(small), fmt, ap);
-    va_end(ap);
-    /* Keys hold ids from outside: never cut one short. */
-    if (n >= (int)sizeof(small)) {
-        text = sg_xmalloc((size_t)n + 1);
-        va_start(ap, fmt);
-        vsnprintf(text, (size_t)n + 1, fmt, ap);
-        va_end(ap);
-    }
-    fb_args_adds(a, n >= 0 ? text : "");
-    if (text != small) {
-        free(text);
-    }
-}
-
-/* Add a JSON value as compact text; takes ownership of v. */
-static void
-fb_args_add_json(struct fb_args *a, json_t *v)
-{
-    char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-
-    fb_args_adds(a, text != NULL ? text : "null");
-    free(text);
-    json_decref(v);
-}
-
-/* Replace the count placeholder at index at with n. */
-static void
-fb_args_count(struct fb_args *a, size_t at, size_t n)
-{
-    free(a->v[at]);
-    a->v[at] = sg_xasprintf("%zu", n);
-    a->len[at] = strlen(a->v[at]);
-}
-
-static void
-fb_args_free(struct fb_args *a)
-{
-    size_t i;
-
-    for (i = 0; i < a->n; i++) {
-        free(a->v[i]);
-    }
-    free(a->v);
-    free(a->len);
-    memset(a, 0, sizeof(*a));
-}
-
-/* Run a script by SHA1, loading it with EVAL after a NOSCRIPT. */
-static redisReply *
-fb_eval(redisContext *c, struct fb_args *a, const char *script)
-{
-    redisReply *r;
-
-    r = redisCommandArgv(c, (int)a->n, (const char **)a->v, a->len);
-    if (r != NULL && r->type == REDIS_REPLY_ERROR &&
-        strncmp(r->str, "NOSCRIPT", 8) == 0) {
-        freeReplyObject(r);
-        free(a->v[0]);
-        free(a->v[1]);
-        a->v[0] = sg_xstrdup("EVAL");
-        a->len[0] = 4;
-        a->v[1] = sg_xstrdup(script);
-        a->len[1] = strlen(script);
-        r = redisCommandArgv(c, (int)a->n, (const char **)a->v, a->len);
-    }
-    return r;
-}
-
-/* An error reply that goes away by itself: try again later. */
-static int
-fb_transient(const redisReply *r)
-{
-    static const char *const codes[] = {
-        "LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "READONLY", "OOM",
-        "CLUSTERDOWN", NULL
-    };
-    size_t i;
-
-    for (i = 0; codes[i] != NULL; i++) {
-        if (strncmp(r->str, codes[i], strlen(codes[i])) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
 
 /* --- reading the document ------------------------------------------------ */
 
@@ -682,25 +552,25 @@ fb_link(redisContext *c, const struct fb_doc *d, struct fb_link *l)
 /* --- committing ---------------------------------------------------------- */
 
 static void
-fb_field(struct fb_args *a, size_t *n, const char *name, const char *value)
+fb_field(struct sg_args *a, size_t *n, const char *name, const char *value)
 {
     if (value == NULL) {
         return;
     }
-    fb_args_adds(a, name);
-    fb_args_adds(a, value);
+    sg_args_adds(a, name);
+    sg_args_adds(a, value);
     (*n)++;
 }
 
 static void
-fb_args_ticket_fields(struct fb_args *a, const struct fb_doc *d,
+fb_args_ticket_fields(struct sg_args *a, const struct fb_doc *d,
                       const struct fb_link *l, const struct sg_entry *e,
                       long long due, long long due2)
 {
     size_t at = a->n, n = 0;
     char num[32];
 
-    fb_args_adds(a, "0");
+    sg_args_adds(a, "0");
     fb_field(a, &n, "ticket", d->ticket);
     fb_field(a, &n, "customer", d->customer);
     fb_field(a, &n, "customer_name", d->customer_name);
@@ -729,19 +599,19 @@ fb_args_ticket_fields(struct fb_args *a, const struct fb_doc *d,
     }
     fb_field(a, &n, "msg", e->msg);
     fb_field(a, &n, "entry", e->id);
-    fb_args_count(a, at, n);
+    sg_args_count(a, at, n);
 }
 
 static void
-fb_args_ticket_events(struct fb_args *a, const struct fb_doc *d,
+fb_args_ticket_events(struct sg_args *a, const struct fb_doc *d,
                       const struct fb_link *l, const struct sg_entry *e,
                       long long due)
 {
     size_t at = a->n, n = 0;
 
-    fb_args_adds(a, "0");
-    fb_args_adds(a, "ticket_received");
-    fb_args_add_json(a, json_pack(
+    sg_args_adds(a, "0");
+    sg_args_adds(a, "ticket_received");
+    sg_args_add_json(a, json_pack(
         "{s:s?,s:s,s:s,s:s,s:s,s:s?,s:I,s:I}", "msg", e->msg, "entry",
         e->id, "channel", d->channel ? d->channel : "other", "category",
         d->category, "severity", d->severity, "requested_outcome",
@@ -749,8 +619,8 @@ fb_args_ticket_events(struct fb_args *a, const struct fb_doc *d,
         "first_response_due_ms", (json_int_t)due));
     n++;
     if (l->count) {
-        fb_args_adds(a, "complaint_linked");
-        fb_args_add_json(a, json_pack(
+        sg_args_adds(a, "complaint_linked");
+        sg_args_add_json(a, json_pack(
             "{s:s?,s:o,s:s?,s:s?,s:b,s:s}", "lot", d->lot, "lot_known",
             d->lot != NULL ? json_boolean(l->lot_known) : json_null(),
             "order", d->order != NULL ? d->order : l->lot_order,
@@ -758,11 +628,11 @@ fb_args_ticket_events(struct fb_args *a, const struct fb_doc *d,
             l->supplier != NULL, "via", l->via));
         n++;
     }
-    fb_args_count(a, at, n);
+    sg_args_count(a, at, n);
 }
 
 static void
-fb_args_ticket(struct fb_args *a, const struct fb_rules *r,
+fb_args_ticket(struct sg_args *a, const struct fb_rules *r,
                const struct fb_doc *d, const struct fb_link *l,
                const struct sg_entry *e)
 {
@@ -775,31 +645,31 @@ fb_args_ticket(struct fb_args *a, const struct fb_rules *r,
     if (sev != NULL && sev->escalate_again > 0) {
         due2 = due + sev->escalate_again * 1000LL;
     }
-    fb_args_adds(a, "ticket");
+    sg_args_adds(a, "ticket");
     fb_args_ticket_fields(a, d, l, e, due, due2);
     fb_args_ticket_events(a, d, l, e, due);
-    fb_args_adds(a, due2 > 0 ? "2" : "1");
-    fb_args_addf(a, "%lld", due);
-    fb_args_addf(a, "%s|first_response", d->ticket);
+    sg_args_adds(a, due2 > 0 ? "2" : "1");
+    sg_args_addf(a, "%lld", due);
+    sg_args_addf(a, "%s|first_response", d->ticket);
     if (due2 > 0) {
-        fb_args_addf(a, "%lld", due2);
-        fb_args_addf(a, "%s|second_level", d->ticket);
+        sg_args_addf(a, "%lld", due2);
+        sg_args_addf(a, "%s|second_level", d->ticket);
     }
-    fb_args_adds(a, d->lot != NULL && l->count ? "1" : "0");
-    fb_args_adds(a, l->supplier != NULL && l->count ? "1" : "0");
-    fb_args_adds(a, l->supplier);
+    sg_args_adds(a, d->lot != NULL && l->count ? "1" : "0");
+    sg_args_adds(a, l->supplier != NULL && l->count ? "1" : "0");
+    sg_args_adds(a, l->supplier);
 }
 
 static void
-fb_args_update(struct fb_args *a, const struct fb_rules *r,
+fb_args_update(struct sg_args *a, const struct fb_rules *r,
                const struct fb_doc *d)
 {
-    fb_args_adds(a, "update");
-    fb_args_adds(a, d->kind);
-    fb_args_addf(a, "%lld", d->at);
-    fb_args_adds(a, d->value);
-    fb_args_adds(a, d->note);
-    fb_args_addf(a, "%lld", (long long)r->cfg->follow_up_after * 1000LL);
+    sg_args_adds(a, "update");
+    sg_args_adds(a, d->kind);
+    sg_args_addf(a, "%lld", d->at);
+    sg_args_adds(a, d->value);
+    sg_args_adds(a, d->note);
+    sg_args_addf(a, "%lld", (long long)r->cfg->follow_up_after * 1000LL);
 }
 
 static enum sg_rules_result
@@ -808,43 +678,43 @@ fb_commit(struct fb_rules *r, redisContext *c, const struct fb_doc *d,
           long long now_ms, struct sg_errors *errs)
 {
     enum sg_rules_result res = SG_RULES_OK;
-    struct fb_args a;
+    struct sg_args a;
     redisReply *rep;
 
     memset(&a, 0, sizeof(a));
-    fb_args_adds(&a, "EVALSHA");
-    fb_args_adds(&a, r->apply_sha);
-    fb_args_adds(&a, "10");
-    fb_args_addf(&a, SG_KEY_APPLIED "%s:%s", e->stream, e->id);
-    fb_args_addf(&a, SG_KEY_TICKET "%s", d->ticket);
-    fb_args_addf(&a, SG_KEY_TICKET "%s:history", d->ticket);
-    fb_args_adds(&a, SG_KEY_EVENTS);
-    fb_args_adds(&a, SG_KEY_FEEDBACK_DEADLINES);
-    fb_args_adds(&a, e->stream);
-    fb_args_addf(&a, SG_KEY_LOT "%s:complaints", d->lot != NULL ? d->lot
+    sg_args_adds(&a, "EVALSHA");
+    sg_args_adds(&a, r->apply_sha);
+    sg_args_adds(&a, "10");
+    sg_args_addf(&a, SG_KEY_APPLIED "%s:%s", e->stream, e->id);
+    sg_args_addf(&a, SG_KEY_TICKET "%s", d->ticket);
+    sg_args_addf(&a, SG_KEY_TICKET "%s:history", d->ticket);
+    sg_args_adds(&a, SG_KEY_EVENTS);
+    sg_args_adds(&a, SG_KEY_FEEDBACK_DEADLINES);
+    sg_args_adds(&a, e->stream);
+    sg_args_addf(&a, SG_KEY_LOT "%s:complaints", d->lot != NULL ? d->lot
                  : "-");
-    fb_args_addf(&a, SG_KEY_SUPPLIER_COMPLAINTS "%s",
+    sg_args_addf(&a, SG_KEY_SUPPLIER_COMPLAINTS "%s",
                  l->supplier != NULL ? l->supplier : "-");
-    fb_args_adds(&a, SG_KEY_COMPLAINT_COUNTS);
-    fb_args_adds(&a, SG_KEY_SATISFACTION);
+    sg_args_adds(&a, SG_KEY_COMPLAINT_COUNTS);
+    sg_args_adds(&a, SG_KEY_SATISFACTION);
 
-    fb_args_adds(&a, e->group != NULL ? e->group : SG_GROUP);
-    fb_args_adds(&a, e->id);
-    fb_args_adds(&a, d->ticket);
-    fb_args_adds(&a, FB_APPLIED_TTL);
-    fb_args_adds(&a, e->msg);
-    fb_args_addf(&a, "%lld", now_ms);
+    sg_args_adds(&a, e->group != NULL ? e->group : SG_GROUP);
+    sg_args_adds(&a, e->id);
+    sg_args_adds(&a, d->ticket);
+    sg_args_adds(&a, FB_APPLIED_TTL);
+    sg_args_adds(&a, e->msg);
+    sg_args_addf(&a, "%lld", now_ms);
     if (d->is_update) {
         fb_args_update(&a, r, d);
     } else {
         fb_args_ticket(&a, r, d, l, e);
     }
 
-    rep = fb_eval(c, &a, fb_apply_lua);
+    rep = sg_script_eval(c, &a, fb_apply_lua);
     if (rep == NULL) {
         res = SG_RULES_RETRY;
     } else if (rep->type == REDIS_REPLY_ERROR) {
-        if (fb_transient(rep)) {
+        if (sg_script_transient(rep)) {
             res = SG_RULES_RETRY;
         } else {
             sg_errors_addf(errs, "rules.redis", "committing ticket %s: %s",
@@ -855,7 +725,7 @@ fb_commit(struct fb_rules *r, redisContext *c, const struct fb_doc *d,
     if (rep != NULL) {
         freeReplyObject(rep);
     }
-    fb_args_free(&a);
+    sg_args_free(&a);
     return res;
 }
 
@@ -867,8 +737,8 @@ fb_rules_create(const struct sg_config *cfg)
     struct fb_rules *r = sg_xcalloc(1, sizeof(*r));
 
     r->cfg = cfg;
-    fb_sha1_hex(fb_apply_lua, r->apply_sha);
-    fb_sha1_hex(fb_sweep_lua, r->sweep_sha);
+    sg_script_sha1(fb_apply_lua, r->apply_sha);
+    sg_script_sha1(fb_sweep_lua, r->sweep_sha);
     return r;
 }
 
@@ -909,7 +779,7 @@ fb_sweep_one(struct fb_rules *r, redisContext *c, const char *member,
              long long now_ms)
 {
     const char *bar = strrchr(member, '|');
-    struct fb_args a;
+    struct sg_args a;
     redisReply *rep;
     char *ticket;
     int rc = -1;
@@ -929,25 +799,25 @@ fb_sweep_one(struct fb_rules *r, redisContext *c, const char *member,
     }
     memset(&a, 0, sizeof(a));
     ticket = sg_xstrndup(member, (size_t)(bar - member));
-    fb_args_adds(&a, "EVALSHA");
-    fb_args_adds(&a, r->sweep_sha);
-    fb_args_adds(&a, "4");
-    fb_args_adds(&a, SG_KEY_FEEDBACK_DEADLINES);
-    fb_args_addf(&a, SG_KEY_TICKET "%s", ticket);
-    fb_args_addf(&a, SG_KEY_TICKET "%s:history", ticket);
-    fb_args_adds(&a, SG_KEY_EVENTS);
-    fb_args_adds(&a, member);
-    fb_args_adds(&a, bar + 1);
-    fb_args_addf(&a, "%lld", now_ms);
-    fb_args_adds(&a, ticket);
-    rep = fb_eval(c, &a, fb_sweep_lua);
+    sg_args_adds(&a, "EVALSHA");
+    sg_args_adds(&a, r->sweep_sha);
+    sg_args_adds(&a, "4");
+    sg_args_adds(&a, SG_KEY_FEEDBACK_DEADLINES);
+    sg_args_addf(&a, SG_KEY_TICKET "%s", ticket);
+    sg_args_addf(&a, SG_KEY_TICKET "%s:history", ticket);
+    sg_args_adds(&a, SG_KEY_EVENTS);
+    sg_args_adds(&a, member);
+    sg_args_adds(&a, bar + 1);
+    sg_args_addf(&a, "%lld", now_ms);
+    sg_args_adds(&a, ticket);
+    rep = sg_script_eval(c, &a, fb_sweep_lua);
     if (rep != NULL && rep->type == REDIS_REPLY_INTEGER) {
         rc = rep->integer > 0 ? 1 : 0;
     }
     if (rep != NULL) {
         freeReplyObject(rep);
     }
-    fb_args_free(&a);
+    sg_args_free(&a);
     free(ticket);
     return rc;
 }

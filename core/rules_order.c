@@ -78,7 +78,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,11 +85,11 @@
 
 #include <jansson.h>
 #include <libxml/tree.h>
-#include <openssl/evp.h>
 
 #include "keys.h"
 #include "rules_area.h"
 #include "schema.h"
+#include "script.h"
 #include "supplier_check.h"
 
 #define SG_CANONICAL_NS     "urn:supplygate:canonical:1"
@@ -264,96 +263,7 @@ struct sg_decision {
     int processed_late;
 };
 
-/* Owned argument strings for one redisCommandArgv. */
-struct sg_args {
-    char **v;
-    size_t *len;
-    size_t n;
-    size_t cap;
-};
-
 /* --- small helpers ----------------------------------------------------- */
-
-static void
-sg_sha1_hex(const char *text, char out[41])
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0, i;
-
-    EVP_Digest(text, strlen(text), md, &n, EVP_sha1(), NULL);
-    for (i = 0; i < n && i < 20; i++) {
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
-    }
-    out[40] = '\0';
-}
-
-static void
-sg_args_add(struct sg_args *a, const char *s, size_t len)
-{
-    if (a->n == a->cap) {
-        a->cap = a->cap ? a->cap * 2 : 32;
-        a->v = sg_xrealloc(a->v, a->cap * sizeof(*a->v));
-        a->len = sg_xrealloc(a->len, a->cap * sizeof(*a->len));
-    }
-    a->v[a->n] = sg_xstrndup(s, len);
-    a->len[a->n] = len;
-    a->n++;
-}
-
-static void
-sg_args_adds(struct sg_args *a, const char *s)
-{
-    sg_args_add(a, s, strlen(s));
-}
-
-static void
-sg_args_addf(struct sg_args *a, const char *fmt, ...) SG_PRINTF(2, 3);
-
-static void
-sg_args_addf(struct sg_args *a, const char *fmt, ...)
-{
-    char *text;
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        n = 0;
-    }
-    text = sg_xmalloc((size_t)n + 1);
-    text[0] = '\0';
-    va_start(ap, fmt);
-    vsnprintf(text, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    sg_args_add(a, text, (size_t)n);
-    free(text);
-}
-
-/* Add a JSON value as compact text; takes ownership of v. */
-static void
-sg_args_add_json(struct sg_args *a, json_t *v)
-{
-    char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-
-    sg_args_adds(a, text != NULL ? text : "null");
-    free(text);
-    json_decref(v);
-}
-
-static void
-sg_args_free(struct sg_args *a)
-{
-    size_t i;
-
-    for (i = 0; i < a->n; i++) {
-        free(a->v[i]);
-    }
-    free(a->v);
-    free(a->len);
-    memset(a, 0, sizeof(*a));
-}
 
 /*
  * A decimal rounded to six places and printed without trailing zeros:
@@ -870,9 +780,7 @@ sg_args_fields(struct sg_args *a, const struct sg_order *o,
         sg_field(a, &n, "requested_delivery", o->requested_delivery);
     }
     free(holds);
-    free(a->v[count_at]);
-    a->v[count_at] = sg_xasprintf("%zu", n);
-    a->len[count_at] = strlen(a->v[count_at]);
+    sg_args_count(a, count_at, n);
 }
 
 static void
@@ -933,9 +841,7 @@ sg_args_events(struct sg_args *a, const struct sg_order *o,
         n++;
     }
 counted:
-    free(a->v[count_at]);
-    a->v[count_at] = sg_xasprintf("%zu", n);
-    a->len[count_at] = strlen(a->v[count_at]);
+    sg_args_count(a, count_at, n);
 }
 
 /* The event recorded instead when the order number is taken: at,
@@ -974,50 +880,6 @@ sg_args_purpose(struct sg_args *a, const struct sg_order *o,
     sg_args_adds(a, o->purpose);
     sg_args_add_json(a, det);
     sg_args_add_json(a, h);
-}
-
-/*
- * Run a script by its SHA1, loading it with EVAL when this Redis has
- * not seen it (NOSCRIPT: a restart or SCRIPT FLUSH).  a holds "EVALSHA",
- * the SHA1 and the rest; on NOSCRIPT the first two are swapped for EVAL
- * and the script.  Returns the reply or NULL on an I/O error.
- */
-static redisReply *
-sg_eval(redisContext *c, struct sg_args *a, const char *script)
-{
-    redisReply *r;
-
-    r = redisCommandArgv(c, (int)a->n, (const char **)a->v, a->len);
-    if (r != NULL && r->type == REDIS_REPLY_ERROR &&
-        strncmp(r->str, "NOSCRIPT", 8) == 0) {
-        freeReplyObject(r);
-        free(a->v[0]);
-        free(a->v[1]);
-        a->v[0] = sg_xstrdup("EVAL");
-        a->len[0] = 4;
-        a->v[1] = sg_xstrdup(script);
-        a->len[1] = strlen(script);
-        r = redisCommandArgv(c, (int)a->n, (const char **)a->v, a->len);
-    }
-    return r;
-}
-
-/* An error reply that goes away by itself: try again later. */
-static int
-sg_transient(const redisReply *r)
-{
-    static const char *const codes[] = {
-        "LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "READONLY", "OOM",
-        "CLUSTERDOWN", NULL
-    };
-    size_t i;
-
-    for (i = 0; codes[i] != NULL; i++) {
-        if (strncmp(r->str, codes[i], strlen(codes[i])) == 0) {
-            return 1;
-        }
-    }
-    return 0;
 }
 
 /* What the commit script answered, beyond a Redis error. */
@@ -1100,11 +962,11 @@ sg_commit(struct sg_order_rules *r, redisContext *c,
     }
     sg_args_purpose(&a, o, e, now_ms);
 
-    rep = sg_eval(c, &a, sg_apply_lua);
+    rep = sg_script_eval(c, &a, sg_apply_lua);
     if (rep == NULL) {
         res = SG_RULES_RETRY;
     } else if (rep->type == REDIS_REPLY_ERROR) {
-        if (sg_transient(rep)) {
+        if (sg_script_transient(rep)) {
             res = SG_RULES_RETRY;
         } else {
             sg_errors_addf(errs, "rules.redis", "committing order %s: %s",
@@ -1130,8 +992,8 @@ sg_order_rules_create(const struct sg_config *cfg)
     struct sg_order_rules *r = sg_xcalloc(1, sizeof(*r));
 
     r->cfg = cfg;
-    sg_sha1_hex(sg_apply_lua, r->apply_sha);
-    sg_sha1_hex(sg_sweep_lua, r->sweep_sha);
+    sg_script_sha1(sg_apply_lua, r->apply_sha);
+    sg_script_sha1(sg_sweep_lua, r->sweep_sha);
     return r;
 }
 
@@ -1212,7 +1074,7 @@ sg_sweep_one(struct sg_order_rules *r, redisContext *c, const char *member,
     sg_args_adds(&a, bar + 1);
     sg_args_addf(&a, "%lld", now_ms);
     sg_args_adds(&a, order);
-    rep = sg_eval(c, &a, sg_sweep_lua);
+    rep = sg_script_eval(c, &a, sg_sweep_lua);
     if (rep != NULL && rep->type == REDIS_REPLY_INTEGER) {
         rc = rep->integer > 0 ? 1 : 0;
     }

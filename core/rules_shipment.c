@@ -66,6 +66,7 @@
 #include "rules_area.h"
 #include "rules_shipment.h"
 #include "schema.h"
+#include "script.h"
 
 #define SHP_NS              "urn:supplygate:canonical:1"
 #define SHP_APPLIED_TTL     "2592000"   /* 30 days, in seconds */
@@ -282,14 +283,6 @@ struct shp_event {
     long sequence;
 };
 
-/* Owned argument strings for one redisCommandArgv. */
-struct shp_args {
-    char **v;
-    size_t *len;
-    size_t n;
-    size_t cap;
-};
-
 static const struct {
     const char *status;
     int rank;
@@ -301,104 +294,6 @@ static const struct {
 };
 
 /* --- small helpers ----------------------------------------------------- */
-
-static void
-shp_sha1_hex(const char *text, char out[41])
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0, i;
-
-    EVP_Digest(text, strlen(text), md, &n, EVP_sha1(), NULL);
-    for (i = 0; i < n && i < 20; i++) {
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
-    }
-    out[40] = '\0';
-}
-
-static void
-shp_args_add(struct shp_args *a, const char *s)
-{
-    size_t len = s != NULL ? strlen(s) : 0;
-
-    if (a->n == a->cap) {
-        a->cap = a->cap ? a->cap * 2 : 32;
-        a->v = sg_xrealloc(a->v, a->cap * sizeof(*a->v));
-        a->len = sg_xrealloc(a->len, a->cap * sizeof(*a->len));
-    }
-    a->v[a->n] = sg_xstrndup(s != NULL ? s : "", len);
-    a->len[a->n] = len;
-    a->n++;
-}
-
-static void
-shp_args_addf(struct shp_args *a, const char *fmt, ...) SG_PRINTF(2, 3);
-
-static void
-shp_args_addf(struct shp_args *a, const char *fmt, ...)
-{
-    char text[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
-    va_end(ap);
-    shp_args_add(a, text);
-}
-
-static void
-shp_args_free(struct shp_args *a)
-{
-    size_t i;
-
-    for (i = 0; i < a->n; i++) {
-        free(a->v[i]);
-    }
-    free(a->v);
-    free(a->len);
-    memset(a, 0, sizeof(*a));
-}
-
-/*
- * Run a script by its SHA1, loading it with EVAL when this Redis has not
- * seen it (NOSCRIPT).  a holds "EVALSHA", the SHA1 and the rest.
- */
-static redisReply *
-shp_eval(redisContext *c, struct shp_args *a, const char *script)
-{
-    redisReply *r;
-
-    r = redisCommandArgv(c, (int)a->n, (const char **)a->v, a->len);
-    if (r != NULL && r->type == REDIS_REPLY_ERROR &&
-        strncmp(r->str, "NOSCRIPT", 8) == 0) {
-        freeReplyObject(r);
-        free(a->v[0]);
-        free(a->v[1]);
-        a->v[0] = sg_xstrdup("EVAL");
-        a->len[0] = 4;
-        a->v[1] = sg_xstrdup(script);
-        a->len[1] = strlen(script);
-        r = redisCommandArgv(c, (int)a->n, (const char **)a->v, a->len);
-    }
-    return r;
-}
-
-/* An error reply that goes away by itself: try again later. */
-static int
-shp_transient(const redisReply *r)
-{
-    static const char *const codes[] = {
-        "LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "READONLY", "OOM",
-        "CLUSTERDOWN", NULL
-    };
-    size_t i;
-
-    for (i = 0; codes[i] != NULL; i++) {
-        if (strncmp(r->str, codes[i], strlen(codes[i])) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
 
 /* --- reading the event ------------------------------------------------- */
 
@@ -741,7 +636,7 @@ shp_commit(struct shp_rules *r, redisContext *c, const struct shp_event *ev,
                         : ev->carrier_name;
     enum sg_rules_result res = SG_RULES_OK;
     char due[32], *order = NULL, *driver = NULL, *tl;
-    struct shp_args a;
+    struct sg_args a;
     redisReply *rep;
     int rank = 0;
 
@@ -759,49 +654,49 @@ shp_commit(struct shp_rules *r, redisContext *c, const struct shp_event *ev,
     tl = shp_timeline_json(ev, e);
 
     memset(&a, 0, sizeof(a));
-    shp_args_add(&a, "EVALSHA");
-    shp_args_add(&a, r->apply_sha);
-    shp_args_add(&a, "13");
-    shp_args_addf(&a, SG_KEY_APPLIED "%s:%s", e->stream, e->id);
-    shp_args_addf(&a, SG_KEY_SHIPMENT "%s", ev->shipment);
-    shp_args_addf(&a, SG_KEY_SHIPMENT "%s:timeline", ev->shipment);
-    shp_args_addf(&a, SG_KEY_SHIPMENT "%s:entries", ev->shipment);
-    shp_args_add(&a, SG_KEY_EVENTS);
-    shp_args_add(&a, SG_KEY_SHIPMENT_DEADLINES);
-    shp_args_addf(&a, SG_KEY_ORDER "%s", order != NULL ? order : "");
-    shp_args_addf(&a, SG_KEY_ORDER "%s:history", order ? order : "");
-    shp_args_addf(&a, SG_KEY_ORDER "%s:shipments", order ? order : "");
-    shp_args_addf(&a, SG_KEY_CARRIER "%s", carrier);
-    shp_args_addf(&a, SG_KEY_CARRIER "%s:drivers", carrier);
-    shp_args_addf(&a, SG_KEY_CARRIER "%s:driver:%s", carrier,
+    sg_args_adds(&a, "EVALSHA");
+    sg_args_adds(&a, r->apply_sha);
+    sg_args_adds(&a, "13");
+    sg_args_addf(&a, SG_KEY_APPLIED "%s:%s", e->stream, e->id);
+    sg_args_addf(&a, SG_KEY_SHIPMENT "%s", ev->shipment);
+    sg_args_addf(&a, SG_KEY_SHIPMENT "%s:timeline", ev->shipment);
+    sg_args_addf(&a, SG_KEY_SHIPMENT "%s:entries", ev->shipment);
+    sg_args_adds(&a, SG_KEY_EVENTS);
+    sg_args_adds(&a, SG_KEY_SHIPMENT_DEADLINES);
+    sg_args_addf(&a, SG_KEY_ORDER "%s", order != NULL ? order : "");
+    sg_args_addf(&a, SG_KEY_ORDER "%s:history", order ? order : "");
+    sg_args_addf(&a, SG_KEY_ORDER "%s:shipments", order ? order : "");
+    sg_args_addf(&a, SG_KEY_CARRIER "%s", carrier);
+    sg_args_addf(&a, SG_KEY_CARRIER "%s:drivers", carrier);
+    sg_args_addf(&a, SG_KEY_CARRIER "%s:driver:%s", carrier,
                   driver != NULL ? driver : "");
-    shp_args_add(&a, e->stream);
+    sg_args_adds(&a, e->stream);
 
-    shp_args_add(&a, e->group != NULL ? e->group : SG_GROUP);
-    shp_args_add(&a, e->id);
-    shp_args_add(&a, SHP_APPLIED_TTL);
-    shp_args_add(&a, e->msg);
-    shp_args_add(&a, ev->shipment);
-    shp_args_add(&a, order);
-    shp_args_add(&a, carrier);
-    shp_args_add(&a, cname);
-    shp_args_add(&a, k != NULL ? "1" : "0");
-    shp_args_add(&a, ev->status);
-    shp_args_addf(&a, "%d", rank);
-    shp_args_addf(&a, "%lld", ev->at_ms);
-    shp_args_add(&a, tl);
-    shp_args_add(&a, ev->condition != NULL &&
+    sg_args_adds(&a, e->group != NULL ? e->group : SG_GROUP);
+    sg_args_adds(&a, e->id);
+    sg_args_adds(&a, SHP_APPLIED_TTL);
+    sg_args_adds(&a, e->msg);
+    sg_args_adds(&a, ev->shipment);
+    sg_args_adds(&a, order);
+    sg_args_adds(&a, carrier);
+    sg_args_adds(&a, cname);
+    sg_args_adds(&a, k != NULL ? "1" : "0");
+    sg_args_adds(&a, ev->status);
+    sg_args_addf(&a, "%d", rank);
+    sg_args_addf(&a, "%lld", ev->at_ms);
+    sg_args_adds(&a, tl);
+    sg_args_adds(&a, ev->condition != NULL &&
                  strcmp(ev->condition, "damaged") == 0 ? "1" : "0");
-    shp_args_add(&a, driver);
-    shp_args_addf(&a, "%lld", r->cfg->delivery_limit * 1000LL);
-    shp_args_addf(&a, "%lld", now_ms);
-    shp_args_add(&a, due);
+    sg_args_adds(&a, driver);
+    sg_args_addf(&a, "%lld", r->cfg->delivery_limit * 1000LL);
+    sg_args_addf(&a, "%lld", now_ms);
+    sg_args_adds(&a, due);
 
-    rep = shp_eval(c, &a, shp_apply_lua);
+    rep = sg_script_eval(c, &a, shp_apply_lua);
     if (rep == NULL) {
         res = SG_RULES_RETRY;
     } else if (rep->type == REDIS_REPLY_ERROR) {
-        if (shp_transient(rep)) {
+        if (sg_script_transient(rep)) {
             res = SG_RULES_RETRY;
         } else {
             sg_errors_addf(errs, "rules.redis", "committing shipment %s: "
@@ -812,7 +707,7 @@ shp_commit(struct shp_rules *r, redisContext *c, const struct shp_event *ev,
     if (rep != NULL) {
         freeReplyObject(rep);
     }
-    shp_args_free(&a);
+    sg_args_free(&a);
     free(tl);
     free(order);
     free(driver);
@@ -827,8 +722,8 @@ shp_create(const struct sg_config *cfg)
     struct shp_rules *r = sg_xcalloc(1, sizeof(*r));
 
     r->cfg = cfg;
-    shp_sha1_hex(shp_apply_lua, r->apply_sha);
-    shp_sha1_hex(shp_sweep_lua, r->sweep_sha);
+    sg_script_sha1(shp_apply_lua, r->apply_sha);
+    sg_script_sha1(shp_sweep_lua, r->sweep_sha);
     return r;
 }
 
@@ -858,7 +753,7 @@ static int
 shp_sweep_one(struct shp_rules *r, redisContext *c, const char *id,
               long long now_ms)
 {
-    struct shp_args a;
+    struct sg_args a;
     redisReply *rep;
     char *order = NULL;
     int rc = -1;
@@ -876,25 +771,25 @@ shp_sweep_one(struct shp_rules *r, redisContext *c, const char *id,
     freeReplyObject(rep);
 
     memset(&a, 0, sizeof(a));
-    shp_args_add(&a, "EVALSHA");
-    shp_args_add(&a, r->sweep_sha);
-    shp_args_add(&a, "5");
-    shp_args_add(&a, SG_KEY_SHIPMENT_DEADLINES);
-    shp_args_addf(&a, SG_KEY_SHIPMENT "%s", id);
-    shp_args_add(&a, SG_KEY_EVENTS);
-    shp_args_addf(&a, SG_KEY_ORDER "%s", order ? order : "");
-    shp_args_addf(&a, SG_KEY_ORDER "%s:history", order ? order : "");
-    shp_args_add(&a, id);
-    shp_args_addf(&a, "%lld", now_ms);
-    shp_args_add(&a, order);
-    rep = shp_eval(c, &a, shp_sweep_lua);
+    sg_args_adds(&a, "EVALSHA");
+    sg_args_adds(&a, r->sweep_sha);
+    sg_args_adds(&a, "5");
+    sg_args_adds(&a, SG_KEY_SHIPMENT_DEADLINES);
+    sg_args_addf(&a, SG_KEY_SHIPMENT "%s", id);
+    sg_args_adds(&a, SG_KEY_EVENTS);
+    sg_args_addf(&a, SG_KEY_ORDER "%s", order ? order : "");
+    sg_args_addf(&a, SG_KEY_ORDER "%s:history", order ? order : "");
+    sg_args_adds(&a, id);
+    sg_args_addf(&a, "%lld", now_ms);
+    sg_args_adds(&a, order);
+    rep = sg_script_eval(c, &a, shp_sweep_lua);
     if (rep != NULL && rep->type == REDIS_REPLY_INTEGER) {
         rc = rep->integer > 0 ? 1 : 0;
     }
     if (rep != NULL) {
         freeReplyObject(rep);
     }
-    shp_args_free(&a);
+    sg_args_free(&a);
     free(order);
     return rc;
 }

@@ -56,6 +56,7 @@
 #include "rules_area.h"
 #include "rules_stock.h"
 #include "schema.h"
+#include "script.h"
 #include "supplier_check.h"
 
 #define SG_STOCK_NS         "urn:supplygate:canonical:1"
@@ -109,48 +110,16 @@ struct sg_stock_rules {
     char sha[41];
 };
 
-/* --- owned argument lists ------------------------------------------ */
-
-struct sg_list {
-    char **v;
-    size_t *len;
-    size_t n, cap;
-};
-
-static void
-sg_list_add(struct sg_list *l, const char *s)
-{
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 32;
-        l->v = sg_xrealloc(l->v, l->cap * sizeof(*l->v));
-        l->len = sg_xrealloc(l->len, l->cap * sizeof(*l->len));
-    }
-    l->v[l->n] = sg_xstrdup(s != NULL ? s : "");
-    l->len[l->n] = strlen(l->v[l->n]);
-    l->n++;
-}
-
-static void
-sg_list_free(struct sg_list *l)
-{
-    size_t i;
-
-    for (i = 0; i < l->n; i++) {
-        free(l->v[i]);
-    }
-    free(l->v);
-    free(l->len);
-    memset(l, 0, sizeof(*l));
-}
+/* --- the commit being built ---------------------------------------- */
 
 /*
  * The commit being built: keys (the first two fixed), version checks,
  * operations.  Checks are all added before the first operation.
  */
 struct sg_ops {
-    struct sg_list keys;
-    struct sg_list checks;
-    struct sg_list ops;
+    struct sg_args keys;
+    struct sg_args checks;
+    struct sg_args ops;
     size_t n_checks;
     size_t n_ops;
 };
@@ -166,31 +135,16 @@ sg_ops_key(struct sg_ops *o, const char *key)
             return i + 1;
         }
     }
-    sg_list_add(&o->keys, key);
+    sg_args_adds(&o->keys, key);
     return o->keys.n;
-}
-
-static void
-sg_ops_addf(struct sg_list *l, const char *fmt, ...) SG_PRINTF(2, 3);
-
-static void
-sg_ops_addf(struct sg_list *l, const char *fmt, ...)
-{
-    char buf[64];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    sg_list_add(l, buf);
 }
 
 /* The commit fails with "conflict" unless key's version is still v. */
 static void
 sg_ops_check(struct sg_ops *o, const char *key, const char *version)
 {
-    sg_ops_addf(&o->checks, "%zu", sg_ops_key(o, key));
-    sg_list_add(&o->checks, version);
+    sg_args_addf(&o->checks, "%zu", sg_ops_key(o, key));
+    sg_args_adds(&o->checks, version);
     o->n_checks++;
 }
 
@@ -201,12 +155,12 @@ sg_ops_cmd(struct sg_ops *o, const char *cmd, const char *key, int n, ...)
     va_list ap;
     int i;
 
-    sg_list_add(&o->ops, cmd);
-    sg_ops_addf(&o->ops, "%zu", sg_ops_key(o, key));
-    sg_ops_addf(&o->ops, "%d", n);
+    sg_args_adds(&o->ops, cmd);
+    sg_args_addf(&o->ops, "%zu", sg_ops_key(o, key));
+    sg_args_addf(&o->ops, "%d", n);
     va_start(ap, n);
     for (i = 0; i < n; i++) {
-        sg_list_add(&o->ops, va_arg(ap, const char *));
+        sg_args_adds(&o->ops, va_arg(ap, const char *));
     }
     va_end(ap);
     o->n_ops++;
@@ -215,9 +169,9 @@ sg_ops_cmd(struct sg_ops *o, const char *cmd, const char *key, int n, ...)
 static void
 sg_ops_free(struct sg_ops *o)
 {
-    sg_list_free(&o->keys);
-    sg_list_free(&o->checks);
-    sg_list_free(&o->ops);
+    sg_args_free(&o->keys);
+    sg_args_free(&o->checks);
+    sg_args_free(&o->ops);
 }
 
 /* --- quantities ------------------------------------------------------ */
@@ -294,19 +248,6 @@ static long long
 sg_qty_from_double(double v)
 {
     return (long long)(v * SG_QTY_SCALE + (v >= 0 ? 0.5 : -0.5));
-}
-
-static void
-sg_sha1_text(const char *text, char out[41])
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0, i;
-
-    EVP_Digest(text, strlen(text), md, &n, EVP_sha1(), NULL);
-    for (i = 0; i < n && i < 20; i++) {
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
-    }
-    out[40] = '\0';
 }
 
 /* "2026-12-04" of epoch ms, UTC. */
@@ -1243,41 +1184,30 @@ sg_stock_commit(struct sg_stock_rules *r, redisContext *c,
                 const struct sg_ops *o, const struct sg_entry *e,
                 char what[16], struct sg_errors *errs)
 {
-    struct sg_list a;
+    struct sg_args a;
     redisReply *rep;
     enum sg_rules_result res = SG_RULES_RETRY;
     size_t i;
 
     memset(&a, 0, sizeof(a));
-    sg_list_add(&a, "EVALSHA");
-    sg_list_add(&a, r->sha);
-    sg_ops_addf(&a, "%zu", o->keys.n);
+    sg_args_adds(&a, "EVALSHA");
+    sg_args_adds(&a, r->sha);
+    sg_args_addf(&a, "%zu", o->keys.n);
     for (i = 0; i < o->keys.n; i++) {
-        sg_list_add(&a, o->keys.v[i]);
+        sg_args_adds(&a, o->keys.v[i]);
     }
-    sg_list_add(&a, e->group != NULL ? e->group : SG_GROUP);
-    sg_list_add(&a, e->id);
-    sg_list_add(&a, SG_STOCK_TTL);
-    sg_list_add(&a, e->msg);
-    sg_ops_addf(&a, "%zu", o->n_checks);
+    sg_args_adds(&a, e->group != NULL ? e->group : SG_GROUP);
+    sg_args_adds(&a, e->id);
+    sg_args_adds(&a, SG_STOCK_TTL);
+    sg_args_adds(&a, e->msg);
+    sg_args_addf(&a, "%zu", o->n_checks);
     for (i = 0; i < o->checks.n; i++) {
-        sg_list_add(&a, o->checks.v[i]);
+        sg_args_adds(&a, o->checks.v[i]);
     }
     for (i = 0; i < o->ops.n; i++) {
-        sg_list_add(&a, o->ops.v[i]);
+        sg_args_adds(&a, o->ops.v[i]);
     }
-    rep = redisCommandArgv(c, (int)a.n, (const char **)a.v, a.len);
-    if (rep != NULL && rep->type == REDIS_REPLY_ERROR &&
-        strncmp(rep->str, "NOSCRIPT", 8) == 0) {
-        freeReplyObject(rep);
-        free(a.v[0]);
-        free(a.v[1]);
-        a.v[0] = sg_xstrdup("EVAL");
-        a.len[0] = 4;
-        a.v[1] = sg_xstrdup(sg_stock_lua);
-        a.len[1] = strlen(sg_stock_lua);
-        rep = redisCommandArgv(c, (int)a.n, (const char **)a.v, a.len);
-    }
+    rep = sg_script_eval(c, &a, sg_stock_lua);
     what[0] = '\0';
     if (rep != NULL && rep->type == REDIS_REPLY_STATUS) {
         snprintf(what, 16, "%s", rep->str);
@@ -1286,10 +1216,7 @@ sg_stock_commit(struct sg_stock_rules *r, redisContext *c,
         snprintf(what, 16, "%s", rep->str);
         res = SG_RULES_OK;
     } else if (rep != NULL && rep->type == REDIS_REPLY_ERROR &&
-               strncmp(rep->str, "LOADING", 7) != 0 &&
-               strncmp(rep->str, "BUSY", 4) != 0 &&
-               strncmp(rep->str, "OOM", 3) != 0 &&
-               strncmp(rep->str, "READONLY", 8) != 0) {
+               !sg_script_transient(rep)) {
         sg_errors_addf(errs, "rules.redis", "committing %s: %s", e->id,
                        rep->str);
         res = SG_RULES_FAILED;
@@ -1297,7 +1224,7 @@ sg_stock_commit(struct sg_stock_rules *r, redisContext *c,
     if (rep != NULL) {
         freeReplyObject(rep);
     }
-    sg_list_free(&a);
+    sg_args_free(&a);
     return res;
 }
 
@@ -1369,7 +1296,7 @@ sg_stock_create(const struct sg_config *cfg)
     struct sg_stock_rules *r = sg_xcalloc(1, sizeof(*r));
 
     r->cfg = cfg;
-    sg_sha1_text(sg_stock_lua, r->sha);
+    sg_script_sha1(sg_stock_lua, r->sha);
     sg_outbound_global_init();
     return r;
 }
