@@ -22,12 +22,12 @@
 #include <libxml/tree.h>
 
 #include "ack_sent.h"
+#include "canonical.h"
 #include "keys.h"
 #include "rules_area.h"
 #include "schema.h"
 #include "util.h"
 
-#define SG_ACK_NS "urn:supplygate:canonical:1"
 
 /* The marker outlives any redelivery; 30 days as for orders. */
 #define SG_ACK_APPLIED_TTL "2592000"
@@ -55,14 +55,6 @@ static const char sg_ack_script[] =
     "redis.call('XACK', KEYS[4], ARGV[1], ARGV[2])\n"
     "return 1\n";
 
-static int
-sg_ack_is(const xmlNode *n, const char *name)
-{
-    return n != NULL && n->type == XML_ELEMENT_NODE && n->ns != NULL &&
-           strcmp((const char *)n->ns->href, SG_ACK_NS) == 0 &&
-           strcmp((const char *)n->name, name) == 0;
-}
-
 /* A property as a JSON string ("" when absent). */
 static json_t *
 sg_ack_prop(xmlNode *n, const char *name)
@@ -89,12 +81,12 @@ sg_ack_read(const struct sg_entry *e, char *status, size_t size,
     status[0] = '\0';
     list = json_array();
     for (c = xmlDocGetRootElement(doc)->children; c != NULL; c = c->next) {
-        if (sg_ack_is(c, "status")) {
+        if (sg_cx_is(c, "status")) {
             xmlChar *v = xmlNodeGetContent(c);
 
             snprintf(status, size, "%s", v != NULL ? (char *)v : "");
             xmlFree(v);
-        } else if (sg_ack_is(c, "set")) {
+        } else if (sg_cx_is(c, "set")) {
             json_array_append_new(list, json_pack("{s:o, s:o, s:o, s:o}",
                 "type", sg_ack_prop(c, "type"),
                 "control", sg_ack_prop(c, "control"),

@@ -77,12 +77,12 @@
 #include <openssl/evp.h>
 
 #include "datetime.h"
+#include "canonical.h"
 #include "keys.h"
 #include "rules_area.h"
 #include "schema.h"
 #include "script.h"
 
-#define FB_NS           "urn:supplygate:canonical:1"
 #define FB_APPLIED_TTL  "2592000"   /* 30 days, in seconds */
 #define FB_SWEEP_BATCH  100
 
@@ -290,56 +290,12 @@ struct fb_link {
 
 /* --- reading the document ------------------------------------------------ */
 
-static int
-fb_is(const xmlNode *n, const char *name)
-{
-    return n != NULL && n->type == XML_ELEMENT_NODE && n->ns != NULL &&
-           strcmp((const char *)n->ns->href, FB_NS) == 0 &&
-           strcmp((const char *)n->name, name) == 0;
-}
-
-static xmlNode *
-fb_child(const xmlNode *n, const char *name)
-{
-    xmlNode *c;
-
-    for (c = n != NULL ? n->children : NULL; c != NULL; c = c->next) {
-        if (fb_is(c, name)) {
-            return c;
-        }
-    }
-    return NULL;
-}
-
-/* Owned text with blanks trimmed, NULL if absent or empty. */
-static char *
-fb_trimmed(xmlChar *raw)
-{
-    const char *s = (const char *)raw;
-    char *out = NULL;
-    size_t n;
-
-    if (s == NULL) {
-        return NULL;
-    }
-    s += strspn(s, " \t\r\n");
-    n = strlen(s);
-    while (n > 0 && strchr(" \t\r\n", s[n - 1]) != NULL) {
-        n--;
-    }
-    if (n > 0) {
-        out = sg_xstrndup(s, n);
-    }
-    xmlFree(raw);
-    return out;
-}
-
 static char *
 fb_text(const xmlNode *parent, const char *name)
 {
-    xmlNode *n = fb_child(parent, name);
+    xmlNode *n = sg_cx_child(parent, name);
 
-    return n != NULL ? fb_trimmed(xmlNodeGetContent(n)) : NULL;
+    return n != NULL ? sg_cx_trimmed(xmlNodeGetContent(n)) : NULL;
 }
 
 static void
@@ -366,9 +322,9 @@ fb_doc_free(struct fb_doc *d)
 static int
 fb_read_ticket(struct fb_doc *d, const xmlNode *t, struct sg_errors *errs)
 {
-    xmlNode *cust = fb_child(t, "customer");
+    xmlNode *cust = sg_cx_child(t, "customer");
 
-    d->customer = cust != NULL ? fb_trimmed(xmlGetProp(
+    d->customer = cust != NULL ? sg_cx_trimmed(xmlGetProp(
         cust, (const xmlChar *)"id")) : NULL;
     d->customer_name = fb_text(cust, "name");
     d->channel = fb_text(t, "channel");
@@ -410,7 +366,7 @@ fb_read_update(struct fb_doc *d, const xmlNode *u, struct sg_errors *errs)
     size_t i;
 
     for (i = 0; i < 3 && step == NULL; i++) {
-        step = fb_child(u, elements[i]);
+        step = sg_cx_child(u, elements[i]);
         d->kind = kinds[i];
     }
     if (step == NULL) {
@@ -447,14 +403,14 @@ fb_read(struct fb_doc *d, const struct sg_entry *e, struct sg_errors *errs)
         return -1;
     }
     root = xmlDocGetRootElement(doc);
-    if (!fb_is(root, "feedback")) {
+    if (!sg_cx_is(root, "feedback")) {
         sg_errors_addf(errs, "rules.bad_document", "the document is not "
                        "a canonical <feedback>");
         goto done;
     }
     d->ticket = fb_text(root, "ticketId");
-    t = fb_child(root, "ticket");
-    u = fb_child(root, "update");
+    t = sg_cx_child(root, "ticket");
+    u = sg_cx_child(root, "update");
     if (d->ticket == NULL || (t == NULL && u == NULL)) {
         sg_errors_addf(errs, "rules.missing_field", "the feedback has no "
                        "ticketId, or neither a ticket nor an update");
@@ -871,25 +827,10 @@ fb_rules_sweep(void *state, redisContext *c, long long now_ms)
 
 /* --- reading a ticket back --------------------------------------------- */
 
-static const char *
-fb_hash_get(const redisReply *h, const char *name)
-{
-    size_t i;
-
-    for (i = 0; i + 1 < h->elements; i += 2) {
-        if (h->element[i]->type == REDIS_REPLY_STRING &&
-            strcmp(h->element[i]->str, name) == 0 &&
-            h->element[i + 1]->type == REDIS_REPLY_STRING) {
-            return h->element[i + 1]->str;
-        }
-    }
-    return NULL;
-}
-
 static json_t *
 fb_json_str(const redisReply *h, const char *name)
 {
-    const char *s = fb_hash_get(h, name);
+    const char *s = sg_hash_get(h, name);
 
     return s != NULL && s[0] != '\0' ? json_string(s) : json_null();
 }
@@ -897,7 +838,7 @@ fb_json_str(const redisReply *h, const char *name)
 static json_t *
 fb_json_ms(const redisReply *h, const char *name)
 {
-    const char *s = fb_hash_get(h, name);
+    const char *s = sg_hash_get(h, name);
 
     return s != NULL && s[0] != '\0'
            ? json_integer(strtoll(s, NULL, 10)) : json_null();
@@ -906,7 +847,7 @@ fb_json_ms(const redisReply *h, const char *name)
 static json_t *
 fb_json_time(const redisReply *h, const char *name)
 {
-    const char *s = fb_hash_get(h, name);
+    const char *s = sg_hash_get(h, name);
     char when[32];
 
     if (s == NULL || s[0] == '\0') {
@@ -920,7 +861,7 @@ fb_json_time(const redisReply *h, const char *name)
 static json_t *
 fb_json_flag(const redisReply *h, const char *name)
 {
-    const char *s = fb_hash_get(h, name);
+    const char *s = sg_hash_get(h, name);
 
     return s == NULL ? json_null() : json_boolean(strcmp(s, "1") == 0);
 }
@@ -928,8 +869,8 @@ fb_json_flag(const redisReply *h, const char *name)
 static json_t *
 fb_json_first_response(const redisReply *h)
 {
-    const char *met = fb_hash_get(h, "first_response_met");
-    int breached = fb_hash_get(h, "escalated_1") != NULL ||
+    const char *met = sg_hash_get(h, "first_response_met");
+    int breached = sg_hash_get(h, "escalated_1") != NULL ||
                    (met != NULL && strcmp(met, "0") == 0);
 
     return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:b}",
@@ -948,11 +889,11 @@ fb_json_escalations(const redisReply *h)
 {
     json_t *arr = json_array();
 
-    if (fb_hash_get(h, "escalated_1") != NULL) {
+    if (sg_hash_get(h, "escalated_1") != NULL) {
         json_array_append_new(arr, json_pack("{s:i,s:o}", "level", 1,
                               "at_ms", fb_json_ms(h, "escalated_1")));
     }
-    if (fb_hash_get(h, "escalated_2") != NULL) {
+    if (sg_hash_get(h, "escalated_2") != NULL) {
         json_array_append_new(arr, json_pack("{s:i,s:o}", "level", 2,
                               "at_ms", fb_json_ms(h, "escalated_2")));
     }
@@ -962,7 +903,7 @@ fb_json_escalations(const redisReply *h)
 static json_t *
 fb_json_resolution(const redisReply *h)
 {
-    if (fb_hash_get(h, "resolved_at") == NULL) {
+    if (sg_hash_get(h, "resolved_at") == NULL) {
         return json_null();
     }
     return json_pack("{s:o,s:o,s:o,s:o}", "at_ms",
@@ -975,10 +916,10 @@ fb_json_resolution(const redisReply *h)
 static json_t *
 fb_json_follow_up(const redisReply *h)
 {
-    const char *score = fb_hash_get(h, "satisfaction");
+    const char *score = sg_hash_get(h, "satisfaction");
 
-    if (fb_hash_get(h, "follow_up_due") == NULL &&
-        fb_hash_get(h, "follow_up_at") == NULL) {
+    if (sg_hash_get(h, "follow_up_due") == NULL &&
+        sg_hash_get(h, "follow_up_at") == NULL) {
         return json_null();
     }
     return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "due_ms",

@@ -75,7 +75,6 @@
  * operator trims it (XTRIM).
  * XXX: status "probation" and grades A-C change nothing yet.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -86,13 +85,13 @@
 #include <jansson.h>
 #include <libxml/tree.h>
 
+#include "canonical.h"
 #include "keys.h"
 #include "rules_area.h"
 #include "schema.h"
 #include "script.h"
 #include "supplier_check.h"
 
-#define SG_CANONICAL_NS     "urn:supplygate:canonical:1"
 #define SG_APPLIED_TTL      "2592000"   /* 30 days, in seconds */
 #define SG_SWEEP_BATCH      100
 #define SG_MAX_HOLDS        12
@@ -290,67 +289,11 @@ sg_amount_text(double v, char *out, size_t outlen)
 
 /* --- reading the order --------------------------------------------------- */
 
-static int
-sg_is(const xmlNode *n, const char *name)
-{
-    return n != NULL && n->type == XML_ELEMENT_NODE && n->ns != NULL &&
-           strcmp((const char *)n->ns->href, SG_CANONICAL_NS) == 0 &&
-           strcmp((const char *)n->name, name) == 0;
-}
-
-static xmlNode *
-sg_child(const xmlNode *n, const char *name)
-{
-    xmlNode *c;
-
-    for (c = n != NULL ? n->children : NULL; c != NULL; c = c->next) {
-        if (sg_is(c, name)) {
-            return c;
-        }
-    }
-    return NULL;
-}
-
-/* Text of an element or attribute value, blanks trimmed; NULL if empty. */
-static char *
-sg_trimmed(xmlChar *raw)
-{
-    char *s = (char *)raw, *out;
-    size_t n;
-
-    if (s == NULL) {
-        return NULL;
-    }
-    while (isspace((unsigned char)*s)) {
-        s++;
-    }
-    n = strlen(s);
-    while (n > 0 && isspace((unsigned char)s[n - 1])) {
-        n--;
-    }
-    out = n > 0 ? sg_xstrndup(s, n) : NULL;
-    xmlFree(raw);
-    return out;
-}
-
-static char *
-sg_text(const xmlNode *n)
-{
-    return n != NULL ? sg_trimmed(xmlNodeGetContent(n)) : NULL;
-}
-
-static char *
-sg_attr(const xmlNode *n, const char *name)
-{
-    return n != NULL ? sg_trimmed(xmlGetProp(n, (const xmlChar *)name))
-                     : NULL;
-}
-
 /* Parse a decimal element.  0 ok (or absent: *present = 0), -1 bad. */
 static int
 sg_decimal(const xmlNode *n, double *v, int *present)
 {
-    char *s = sg_text(n), *end;
+    char *s = sg_cx_text(n), *end;
     int rc = 0;
 
     *present = s != NULL;
@@ -385,19 +328,19 @@ static int
 sg_order_amount(struct sg_order *o, const xmlNode *root,
                 struct sg_errors *errs)
 {
-    const xmlNode *lines = sg_child(root, "lines"), *l;
+    const xmlNode *lines = sg_cx_child(root, "lines"), *l;
     double sum = 0, q, p, total;
     int has_q, has_p, has_total, all_priced = 1;
     char rounded[64];
 
     for (l = lines != NULL ? lines->children : NULL; l != NULL;
          l = l->next) {
-        if (!sg_is(l, "line")) {
+        if (!sg_cx_is(l, "line")) {
             continue;
         }
         o->lines++;
-        if (sg_decimal(sg_child(l, "quantity"), &q, &has_q) != 0 ||
-            sg_decimal(sg_child(l, "unitPrice"), &p, &has_p) != 0) {
+        if (sg_decimal(sg_cx_child(l, "quantity"), &q, &has_q) != 0 ||
+            sg_decimal(sg_cx_child(l, "unitPrice"), &p, &has_p) != 0) {
             sg_errors_addf(errs, "rules.bad_field", "order %s line %ld: "
                            "quantity or unitPrice is not a decimal",
                            o->number, o->lines);
@@ -409,7 +352,7 @@ sg_order_amount(struct sg_order *o, const xmlNode *root,
             all_priced = 0;
         }
     }
-    if (sg_decimal(sg_child(root, "totalAmount"), &total, &has_total)
+    if (sg_decimal(sg_cx_child(root, "totalAmount"), &total, &has_total)
         != 0) {
         sg_errors_addf(errs, "rules.bad_field", "order %s: totalAmount "
                        "is not a decimal", o->number);
@@ -420,7 +363,7 @@ sg_order_amount(struct sg_order *o, const xmlNode *root,
     } else if (!all_priced) {
         /* The amount is only a lower bound: count what is missing. */
         for (l = lines->children; l != NULL; l = l->next) {
-            if (sg_is(l, "line") && sg_child(l, "unitPrice") == NULL) {
+            if (sg_cx_is(l, "line") && sg_cx_child(l, "unitPrice") == NULL) {
                 o->unpriced++;
             }
         }
@@ -469,20 +412,20 @@ sg_order_read(struct sg_order *o, const struct sg_entry *e,
         return -1;
     }
     root = xmlDocGetRootElement(doc);
-    if (!sg_is(root, "order")) {
+    if (!sg_cx_is(root, "order")) {
         sg_errors_addf(errs, "rules.bad_document", "the document is not "
                        "a canonical <order>");
         goto done;
     }
-    o->number = sg_text(sg_child(root, "orderNumber"));
-    o->date = sg_text(sg_child(root, "orderDate"));
-    o->currency = sg_text(sg_child(root, "currency"));
-    o->requested_delivery = sg_text(sg_child(root, "requestedDelivery"));
-    o->purpose = sg_order_purpose(sg_child(root, "purpose"));
-    sup = sg_child(root, "supplier");
-    o->supplier_id = sg_attr(sup, "id");
-    o->supplier_qual = sg_attr(sup, "qualifier");
-    o->supplier_name = sg_text(sg_child(sup, "name"));
+    o->number = sg_cx_text(sg_cx_child(root, "orderNumber"));
+    o->date = sg_cx_text(sg_cx_child(root, "orderDate"));
+    o->currency = sg_cx_text(sg_cx_child(root, "currency"));
+    o->requested_delivery = sg_cx_text(sg_cx_child(root, "requestedDelivery"));
+    o->purpose = sg_order_purpose(sg_cx_child(root, "purpose"));
+    sup = sg_cx_child(root, "supplier");
+    o->supplier_id = sg_cx_attr(sup, "id");
+    o->supplier_qual = sg_cx_attr(sup, "qualifier");
+    o->supplier_name = sg_cx_text(sg_cx_child(sup, "name"));
     if (o->number == NULL) {
         sg_errors_addf(errs, "rules.missing_field", "the order has no "
                        "orderNumber");
@@ -1131,46 +1074,6 @@ sg_order_rules_sweep(void *state, redisContext *c, long long now_ms)
 }
 
 /* --- reading an order back --------------------------------------------- */
-
-static const char *
-sg_hash_get(const redisReply *h, const char *name)
-{
-    size_t i;
-
-    for (i = 0; i + 1 < h->elements; i += 2) {
-        if (h->element[i]->type == REDIS_REPLY_STRING &&
-            strcmp(h->element[i]->str, name) == 0 &&
-            h->element[i + 1]->type == REDIS_REPLY_STRING) {
-            return h->element[i + 1]->str;
-        }
-    }
-    return NULL;
-}
-
-static json_t *
-sg_json_str(const char *s)
-{
-    return s != NULL && s[0] != '\0' ? json_string(s) : json_null();
-}
-
-static json_t *
-sg_json_ms(const char *s)
-{
-    return s != NULL && s[0] != '\0'
-           ? json_integer(strtoll(s, NULL, 10)) : json_null();
-}
-
-static json_t *
-sg_json_time(const char *s)
-{
-    char when[32];
-
-    if (s == NULL || s[0] == '\0') {
-        return json_null();
-    }
-    sg_format_time(strtoll(s, NULL, 10), when, sizeof(when));
-    return json_string(when);
-}
 
 static json_t *
 sg_json_node(const redisReply *h, const char *due, const char *met,

@@ -62,13 +62,13 @@
 #include <libxml/tree.h>
 #include <openssl/evp.h>
 
+#include "canonical.h"
 #include "keys.h"
 #include "rules_area.h"
 #include "rules_shipment.h"
 #include "schema.h"
 #include "script.h"
 
-#define SHP_NS              "urn:supplygate:canonical:1"
 #define SHP_APPLIED_TTL     "2592000"   /* 30 days, in seconds */
 #define SHP_SWEEP_BATCH     100
 
@@ -297,62 +297,6 @@ static const struct {
 
 /* --- reading the event ------------------------------------------------- */
 
-static int
-shp_is(const xmlNode *n, const char *name)
-{
-    return n != NULL && n->type == XML_ELEMENT_NODE && n->ns != NULL &&
-           strcmp((const char *)n->ns->href, SHP_NS) == 0 &&
-           strcmp((const char *)n->name, name) == 0;
-}
-
-static xmlNode *
-shp_child(const xmlNode *n, const char *name)
-{
-    xmlNode *c;
-
-    for (c = n != NULL ? n->children : NULL; c != NULL; c = c->next) {
-        if (shp_is(c, name)) {
-            return c;
-        }
-    }
-    return NULL;
-}
-
-/* Text blanks trimmed, NULL if empty; takes raw (an xmlChar string). */
-static char *
-shp_trimmed(xmlChar *raw)
-{
-    char *s = (char *)raw, *out;
-    size_t n;
-
-    if (s == NULL) {
-        return NULL;
-    }
-    while (isspace((unsigned char)*s)) {
-        s++;
-    }
-    n = strlen(s);
-    while (n > 0 && isspace((unsigned char)s[n - 1])) {
-        n--;
-    }
-    out = n > 0 ? sg_xstrndup(s, n) : NULL;
-    xmlFree(raw);
-    return out;
-}
-
-static char *
-shp_text(const xmlNode *n)
-{
-    return n != NULL ? shp_trimmed(xmlNodeGetContent(n)) : NULL;
-}
-
-static char *
-shp_attr(const xmlNode *n, const char *name)
-{
-    return n != NULL ? shp_trimmed(xmlGetProp(n, (const xmlChar *)name))
-                     : NULL;
-}
-
 static void
 shp_event_free(struct shp_event *ev)
 {
@@ -440,36 +384,36 @@ shp_event_read(struct shp_event *ev, const struct sg_entry *e,
         return -1;
     }
     root = xmlDocGetRootElement(doc);
-    if (!shp_is(root, "tracking")) {
+    if (!sg_cx_is(root, "tracking")) {
         sg_errors_addf(errs, "rules.bad_document", "the document is not "
                        "a canonical <tracking>");
         goto done;
     }
-    carrier = shp_child(root, "carrier");
-    status = shp_child(root, "status");
-    reason = shp_child(root, "reason");
-    when = shp_child(root, "eventTime");
-    loc = shp_child(root, "location");
-    seq = shp_child(root, "sequence");
-    ev->shipment = shp_text(shp_child(root, "shipmentId"));
-    ev->order = shp_text(shp_child(root, "orderNumber"));
-    ev->carrier = shp_attr(carrier, "id");
-    ev->carrier_name = shp_text(shp_child(carrier, "name"));
-    ev->status = shp_text(status);
-    ev->code = shp_attr(status, "code");
-    ev->code_list = shp_attr(status, "codeList");
-    ev->reason = shp_text(reason);
-    ev->reason_code = shp_attr(reason, "code");
-    ev->time = shp_text(when);
-    ev->zone = shp_attr(when, "zone");
-    ev->driver = shp_text(shp_child(root, "driver"));
-    ev->condition = shp_text(shp_child(root, "condition"));
-    ev->loc_code = shp_attr(loc, "code");
-    ev->loc_name = shp_text(shp_child(loc, "name"));
-    ev->loc_city = shp_text(shp_child(loc, "city"));
-    ev->loc_region = shp_text(shp_child(loc, "region"));
-    ev->loc_country = shp_text(shp_child(loc, "country"));
-    seq_text = shp_text(seq);
+    carrier = sg_cx_child(root, "carrier");
+    status = sg_cx_child(root, "status");
+    reason = sg_cx_child(root, "reason");
+    when = sg_cx_child(root, "eventTime");
+    loc = sg_cx_child(root, "location");
+    seq = sg_cx_child(root, "sequence");
+    ev->shipment = sg_cx_text(sg_cx_child(root, "shipmentId"));
+    ev->order = sg_cx_text(sg_cx_child(root, "orderNumber"));
+    ev->carrier = sg_cx_attr(carrier, "id");
+    ev->carrier_name = sg_cx_text(sg_cx_child(carrier, "name"));
+    ev->status = sg_cx_text(status);
+    ev->code = sg_cx_attr(status, "code");
+    ev->code_list = sg_cx_attr(status, "codeList");
+    ev->reason = sg_cx_text(reason);
+    ev->reason_code = sg_cx_attr(reason, "code");
+    ev->time = sg_cx_text(when);
+    ev->zone = sg_cx_attr(when, "zone");
+    ev->driver = sg_cx_text(sg_cx_child(root, "driver"));
+    ev->condition = sg_cx_text(sg_cx_child(root, "condition"));
+    ev->loc_code = sg_cx_attr(loc, "code");
+    ev->loc_name = sg_cx_text(sg_cx_child(loc, "name"));
+    ev->loc_city = sg_cx_text(sg_cx_child(loc, "city"));
+    ev->loc_region = sg_cx_text(sg_cx_child(loc, "region"));
+    ev->loc_country = sg_cx_text(sg_cx_child(loc, "country"));
+    seq_text = sg_cx_text(seq);
     ev->sequence = seq_text != NULL ? strtol(seq_text, NULL, 10) : 0;
     free(seq_text);
 

@@ -12,54 +12,9 @@
 #include <jansson.h>
 
 #include "keys.h"
+#include "canonical.h"
 #include "rules_shipment.h"
 #include "util.h"
-
-static const char *
-shp_hash_get(const redisReply *h, const char *name)
-{
-    size_t i;
-
-    for (i = 0; i + 1 < h->elements; i += 2) {
-        if (h->element[i]->type == REDIS_REPLY_STRING &&
-            strcmp(h->element[i]->str, name) == 0 &&
-            h->element[i + 1]->type == REDIS_REPLY_STRING) {
-            return h->element[i + 1]->str;
-        }
-    }
-    return NULL;
-}
-
-static json_t *
-shp_json_str(const char *s)
-{
-    return s != NULL && s[0] != '\0' ? json_string(s) : json_null();
-}
-
-static json_t *
-shp_json_ms(const char *s)
-{
-    return s != NULL && s[0] != '\0'
-           ? json_integer(strtoll(s, NULL, 10)) : json_null();
-}
-
-static json_t *
-shp_json_time(const char *s)
-{
-    char when[32];
-
-    if (s == NULL || s[0] == '\0') {
-        return json_null();
-    }
-    sg_format_time(strtoll(s, NULL, 10), when, sizeof(when));
-    return json_string(when);
-}
-
-static json_t *
-shp_json_flag(const char *s)
-{
-    return s != NULL ? json_boolean(strcmp(s, "1") == 0) : json_null();
-}
 
 /* HGETALL key, or NULL (Redis error: *found = -1). */
 static redisReply *
@@ -81,19 +36,19 @@ static json_t *
 shp_json_breaches(const redisReply *h)
 {
     json_t *arr = json_array();
-    const char *b = shp_hash_get(h, "breach_delivery");
+    const char *b = sg_hash_get(h, "breach_delivery");
 
     if (b != NULL && strcmp(b, "1") == 0) {
-        const char *due = shp_hash_get(h, "delivery_due");
-        const char *del = shp_hash_get(h, "delivered_at");
+        const char *due = sg_hash_get(h, "delivery_due");
+        const char *del = sg_hash_get(h, "delivered_at");
         long long late = due != NULL && del != NULL
                          ? strtoll(del, NULL, 10) - strtoll(due, NULL, 10)
                          : 0;
 
         json_array_append_new(arr, json_pack(
             "{s:s,s:o,s:o,s:o,s:o}", "node", "delivery", "due_ms",
-            shp_json_ms(due), "due", shp_json_time(due), "raised_ms",
-            shp_json_ms(shp_hash_get(h, "breach_raised_at")),
+            sg_json_ms(due), "due", sg_json_time(due), "raised_ms",
+            sg_json_ms(sg_hash_get(h, "breach_raised_at")),
             "late_ms", del != NULL ? json_integer(late) : json_null()));
     }
     return arr;
@@ -127,30 +82,30 @@ sg_shipment_json(redisContext *c, const char *id, int *found)
     }
     o = json_object();
     json_object_set_new(o, "shipment", json_string(id));
-    json_object_set_new(o, "state", shp_json_str(shp_hash_get(h, "state")));
-    json_object_set_new(o, "order", shp_json_str(shp_hash_get(h, "order")));
+    json_object_set_new(o, "state", sg_json_str(sg_hash_get(h, "state")));
+    json_object_set_new(o, "order", sg_json_str(sg_hash_get(h, "order")));
     json_object_set_new(o, "order_known",
-                        shp_json_flag(shp_hash_get(h, "order_known")));
+                        sg_json_flag(sg_hash_get(h, "order_known")));
     json_object_set_new(o, "carrier",
-                        shp_json_str(shp_hash_get(h, "carrier")));
+                        sg_json_str(sg_hash_get(h, "carrier")));
     json_object_set_new(o, "carrier_name",
-                        shp_json_str(shp_hash_get(h, "carrier_name")));
+                        sg_json_str(sg_hash_get(h, "carrier_name")));
     json_object_set_new(o, "carrier_known",
-                        shp_json_flag(shp_hash_get(h, "carrier_known")));
-    json_object_set_new(o, "driver", shp_json_str(shp_hash_get(h,
+                        sg_json_flag(sg_hash_get(h, "carrier_known")));
+    json_object_set_new(o, "driver", sg_json_str(sg_hash_get(h,
                                                                "driver")));
     json_object_set_new(o, "condition",
-                        shp_json_str(shp_hash_get(h, "condition")));
+                        sg_json_str(sg_hash_get(h, "condition")));
     json_object_set_new(o, "picked_up_ms",
-                        shp_json_ms(shp_hash_get(h, "picked_up_at")));
+                        sg_json_ms(sg_hash_get(h, "picked_up_at")));
     json_object_set_new(o, "delivery", json_pack(
         "{s:o,s:o,s:o,s:o,s:o,s:o}",
-        "due_ms", shp_json_ms(shp_hash_get(h, "delivery_due")),
-        "due", shp_json_time(shp_hash_get(h, "delivery_due")),
-        "promised", shp_json_flag(shp_hash_get(h, "promised")),
-        "delivered_ms", shp_json_ms(shp_hash_get(h, "delivered_at")),
-        "on_time", shp_json_flag(shp_hash_get(h, "on_time")),
-        "breached", shp_json_flag(shp_hash_get(h, "breach_delivery"))));
+        "due_ms", sg_json_ms(sg_hash_get(h, "delivery_due")),
+        "due", sg_json_time(sg_hash_get(h, "delivery_due")),
+        "promised", sg_json_flag(sg_hash_get(h, "promised")),
+        "delivered_ms", sg_json_ms(sg_hash_get(h, "delivered_at")),
+        "on_time", sg_json_flag(sg_hash_get(h, "on_time")),
+        "breached", sg_json_flag(sg_hash_get(h, "breach_delivery"))));
     arr = json_array();
     for (i = 0; i < tl->elements; i++) {
         json_t *v;
@@ -184,9 +139,9 @@ shp_rate(long long count, long long total)
 static json_t *
 shp_figures(const redisReply *h)
 {
-    const char *d = shp_hash_get(h, "deliveries");
-    const char *ot = shp_hash_get(h, "on_time");
-    const char *in = shp_hash_get(h, "intact");
+    const char *d = sg_hash_get(h, "deliveries");
+    const char *ot = sg_hash_get(h, "on_time");
+    const char *in = sg_hash_get(h, "intact");
     long long deliveries = d ? strtoll(d, NULL, 10) : 0;
     long long on_time = ot ? strtoll(ot, NULL, 10) : 0;
     long long intact = in ? strtoll(in, NULL, 10) : 0;
@@ -226,7 +181,7 @@ sg_carrier_json(redisContext *c, const char *id, int *found)
     }
     o = shp_figures(h);
     json_object_set_new(o, "carrier", json_string(id));
-    json_object_set_new(o, "name", shp_json_str(shp_hash_get(h, "name")));
+    json_object_set_new(o, "name", sg_json_str(sg_hash_get(h, "name")));
     per = json_object();
     for (i = 0; i < drivers->elements; i++) {
         if (drivers->element[i]->type != REDIS_REPLY_STRING) {

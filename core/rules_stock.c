@@ -50,6 +50,7 @@
 #include <libxml/tree.h>
 #include <openssl/evp.h>
 
+#include "canonical.h"
 #include "keys.h"
 #include "outbound.h"
 #include "replenish.h"
@@ -59,7 +60,6 @@
 #include "script.h"
 #include "supplier_check.h"
 
-#define SG_STOCK_NS         "urn:supplygate:canonical:1"
 #define SG_STOCK_TTL        "2592000"   /* applied-marker, 30 days */
 #define SG_STOCK_TRIES      8           /* conflicts before "retry" */
 #define SG_QTY_SCALE        1000000LL   /* quantities in millionths */
@@ -285,67 +285,11 @@ struct sg_sdoc {
     size_t n_lines;
 };
 
-static int
-sg_st_is(const xmlNode *n, const char *name)
-{
-    return n != NULL && n->type == XML_ELEMENT_NODE && n->ns != NULL &&
-           strcmp((const char *)n->ns->href, SG_STOCK_NS) == 0 &&
-           strcmp((const char *)n->name, name) == 0;
-}
-
-static xmlNode *
-sg_st_child(const xmlNode *n, const char *name)
-{
-    xmlNode *c;
-
-    for (c = n != NULL ? n->children : NULL; c != NULL; c = c->next) {
-        if (sg_st_is(c, name)) {
-            return c;
-        }
-    }
-    return NULL;
-}
-
-/* Trimmed text of raw (freed here), NULL when empty. */
-static char *
-sg_st_trim(xmlChar *raw)
-{
-    char *s = (char *)raw, *out;
-    size_t n;
-
-    if (s == NULL) {
-        return NULL;
-    }
-    while (isspace((unsigned char)*s)) {
-        s++;
-    }
-    n = strlen(s);
-    while (n > 0 && isspace((unsigned char)s[n - 1])) {
-        n--;
-    }
-    out = n > 0 ? sg_xstrndup(s, n) : NULL;
-    xmlFree(raw);
-    return out;
-}
-
-static char *
-sg_st_text(const xmlNode *n)
-{
-    return n != NULL ? sg_st_trim(xmlNodeGetContent(n)) : NULL;
-}
-
-static char *
-sg_st_attr(const xmlNode *n, const char *name)
-{
-    return n != NULL ? sg_st_trim(xmlGetProp(n, (const xmlChar *)name))
-                     : NULL;
-}
-
 /* A quantity element, 0 when absent; -1 when not a decimal. */
 static int
 sg_st_qty(const xmlNode *n, long long *v)
 {
-    char *s = sg_st_text(n);
+    char *s = sg_cx_text(n);
     int rc = 0;
 
     *v = 0;
@@ -386,15 +330,15 @@ sg_sdoc_line(struct sg_sdoc *d, const xmlNode *l, struct sg_errors *errs)
 
     memset(s, 0, sizeof(*s));
     d->n_lines++;
-    s->item = sg_st_text(sg_st_child(l, "item"));
-    s->lot = sg_st_text(sg_st_child(l, "lot"));
-    s->expiry = sg_st_text(sg_st_child(l, "expiry"));
-    q = sg_st_child(l, d->receipt ? "received" : "quantity");
-    s->unit = sg_st_attr(q, "unit");
+    s->item = sg_cx_text(sg_cx_child(l, "item"));
+    s->lot = sg_cx_text(sg_cx_child(l, "lot"));
+    s->expiry = sg_cx_text(sg_cx_child(l, "expiry"));
+    q = sg_cx_child(l, d->receipt ? "received" : "quantity");
+    s->unit = sg_cx_attr(q, "unit");
     if (d->receipt) {
         bad = sg_st_qty(q, &s->received) != 0 ||
-              sg_st_qty(sg_st_child(l, "accepted"), &s->quantity) != 0 ||
-              sg_st_qty(sg_st_child(l, "rejected"), &s->rejected) != 0;
+              sg_st_qty(sg_cx_child(l, "accepted"), &s->quantity) != 0 ||
+              sg_st_qty(sg_cx_child(l, "rejected"), &s->rejected) != 0;
     } else {
         bad = sg_st_qty(q, &s->quantity) != 0;
     }
@@ -429,31 +373,31 @@ sg_sdoc_read(struct sg_sdoc *d, const struct sg_entry *e,
         return -1;
     }
     root = xmlDocGetRootElement(doc);
-    if (!sg_st_is(root, "stock") && !sg_st_is(root, "receipt")) {
+    if (!sg_cx_is(root, "stock") && !sg_cx_is(root, "receipt")) {
         sg_errors_addf(errs, "rules.bad_document", "the document is "
                        "neither a canonical <stock> nor a <receipt>");
         goto done;
     }
-    d->receipt = sg_st_is(root, "receipt");
-    d->key = sg_st_text(sg_st_child(root, d->receipt ? "receiptNumber"
+    d->receipt = sg_cx_is(root, "receipt");
+    d->key = sg_cx_text(sg_cx_child(root, d->receipt ? "receiptNumber"
                                                      : "snapshotId"));
-    d->warehouse = sg_st_text(sg_st_child(root, "warehouse"));
-    d->order_ref = sg_st_text(sg_st_child(root, "orderRef"));
-    d->asn_ref = sg_st_text(sg_st_child(root, "shipNoticeRef"));
-    d->supplier = sg_st_attr(sg_st_child(root, "supplier"), "id");
+    d->warehouse = sg_cx_text(sg_cx_child(root, "warehouse"));
+    d->order_ref = sg_cx_text(sg_cx_child(root, "orderRef"));
+    d->asn_ref = sg_cx_text(sg_cx_child(root, "shipNoticeRef"));
+    d->supplier = sg_cx_attr(sg_cx_child(root, "supplier"), "id");
     if (d->key == NULL || d->warehouse == NULL) {
         sg_errors_addf(errs, "rules.missing_field", "the %s has no %s or "
                        "no warehouse", d->receipt ? "receipt" : "snapshot",
                        d->receipt ? "receiptNumber" : "snapshotId");
         goto done;
     }
-    lines = sg_st_child(root, "lines");
+    lines = sg_cx_child(root, "lines");
     for (l = lines != NULL ? lines->children : NULL; l; l = l->next) {
-        n += sg_st_is(l, "line");
+        n += sg_cx_is(l, "line");
     }
     d->lines = sg_xcalloc(n + 1, sizeof(*d->lines));
     for (l = lines != NULL ? lines->children : NULL; l; l = l->next) {
-        if (sg_st_is(l, "line") && sg_sdoc_line(d, l, errs) != 0) {
+        if (sg_cx_is(l, "line") && sg_sdoc_line(d, l, errs) != 0) {
             goto done;
         }
     }
