@@ -97,15 +97,7 @@ sg_inack_diag(struct sg_inack_run *run, const char *code,
 {
     struct sg_diag d;
 
-    memset(&d, 0, sizeof(d));
-    d.code = code;
-    d.text = text;
-    if (seg != NULL) {
-        d.segment = seg->index;
-        d.tag = seg->tag;
-        d.line = seg->line;
-        d.column = seg->column;
-    }
+    sg_edi_diag_at(&d, code, text, seg, NULL, 0, 0);
     if (run->sink->error(run->sink, &d) != 0) {
         run->stop = 1;
     }

@@ -166,6 +166,15 @@ long sg_edi_read(enum sg_edi_syntax syntax,
                  const unsigned char *data, size_t len,
                  sg_edi_tx_fn tx_fn, sg_edi_diag_fn diag_fn, void *arg);
 
+/*
+ * Fill d for a problem at an element of seg (seg may be NULL: no
+ * position; tag NULL: seg's own tag): what plugins report when a value
+ * the reader handed them is wrong.  code, text and tag are borrowed.
+ */
+void sg_edi_diag_at(struct sg_diag *d, const char *code, const char *text,
+                    const struct sg_edi_segment *seg, const char *tag,
+                    int element, int component);
+
 /* Guess the syntax from the first bytes: SG_EDI_X12, SG_EDI_EDIFACT, or
  * -1.  Skips a UTF-8 byte order mark and leading whitespace. */
 int sg_edi_sniff(const unsigned char *data, size_t len);

@@ -1002,3 +1002,21 @@ sg_edi_sniff_set(const unsigned char *data, size_t len, char *out,
     }
     return found ? syntax : -1;
 }
+
+void
+sg_edi_diag_at(struct sg_diag *d, const char *code, const char *text,
+               const struct sg_edi_segment *seg, const char *tag,
+               int element, int component)
+{
+    memset(d, 0, sizeof(*d));
+    d->code = code;
+    d->text = text;
+    d->tag = tag != NULL ? tag : (seg != NULL ? seg->tag : NULL);
+    d->element = element;
+    d->component = component;
+    if (seg != NULL) {
+        d->segment = seg->index;
+        d->line = seg->line;
+        d->column = seg->column;
+    }
+}

@@ -63,15 +63,7 @@ mc_report(struct mc *mc, const char *kind, int number,
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
 
-    memset(&d, 0, sizeof(d));
-    d.code = code;
-    d.text = text;
-    d.segment = seg->index;
-    d.tag = tag != NULL ? tag : seg->tag;
-    d.element = element;
-    d.component = component;
-    d.line = seg->line;
-    d.column = seg->column;
+    sg_edi_diag_at(&d, code, text, seg, tag, element, component);
     mc->n_diags++;
     if (mc->diag_fn(mc->arg, &d) != 0) {
         mc->stop = 1;

@@ -260,17 +260,7 @@ ws_diag(struct ws_run *run, const char *code,
     va_start(ap, fmt);
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
-    memset(&d, 0, sizeof(d));
-    d.code = code;
-    d.text = text;
-    d.tag = tag != NULL ? tag : (seg != NULL ? seg->tag : NULL);
-    d.element = element;
-    d.component = component;
-    if (seg != NULL) {
-        d.segment = seg->index;
-        d.line = seg->line;
-        d.column = seg->column;
-    }
+    sg_edi_diag_at(&d, code, text, seg, tag, element, component);
     ws_report(run, &d);
 }
 
