@@ -7,6 +7,7 @@
  */
 #include <ctype.h>
 #include <dlfcn.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +16,8 @@
 #include "log.h"
 #include "plugin.h"
 
-/* The size of the descriptor as ABI 1.0 defined it. */
-#define SG_PLUGIN_SIZE_1_0  sizeof(struct sg_plugin)
+/* The size of the descriptor as ABI 1.0 defined it: up to exit(). */
+#define SG_PLUGIN_SIZE_1_0  offsetof(struct sg_plugin, decode_stream)
 
 struct sg_plugins *
 sg_plugins_new(void)
@@ -368,4 +369,12 @@ sg_plugins_free(struct sg_plugins *p)
     }
     free(p->items);
     free(p);
+}
+
+int
+sg_plugin_streams(const struct sg_plugin *d)
+{
+    return d->struct_size >= offsetof(struct sg_plugin, decode_stream)
+                             + sizeof(d->decode_stream)
+           && d->decode_stream != NULL;
 }

@@ -50,6 +50,9 @@ const struct sg_option *sg_plugins_probe(void *plugins, const char *name,
  */
 int sg_plugin_check(const struct sg_plugin *d, char *why, size_t whylen);
 
+/* 1 when the plugin reads bodies in pieces (ABI 1.2 decode_stream). */
+int sg_plugin_streams(const struct sg_plugin *d);
+
 /* Call every plugin's init() with its section of cfg.  A plugin whose
  * init fails is an error (the configuration is refused). */
 int sg_plugins_init(struct sg_plugins *p, const struct sg_config *cfg,

@@ -43,7 +43,7 @@
 
 #define SG_PLUGIN_MAGIC      0x53475031u      /* "SGP1" */
 #define SG_PLUGIN_ABI_MAJOR  1
-#define SG_PLUGIN_ABI_MINOR  1
+#define SG_PLUGIN_ABI_MINOR  2
 #define SG_PLUGIN_SYMBOL     "sg_plugin_descriptor"
 
 /* The first four fields of every descriptor, filled in for the author. */
@@ -105,6 +105,16 @@ struct sg_message {
     const char *content_type;   /* as sent, may be NULL */
     const unsigned char *data;  /* the body; not NUL-terminated */
     size_t len;
+
+    /*
+     * ABI 1.2, for decode_stream() only: data is NULL and len is the
+     * declared size (0 when unknown); the body is pulled with read(),
+     * which fills up to n bytes of buf and returns how many (0 at the
+     * end, -1 when the body could not be read: the plugin then reports
+     * nothing more and returns -1).
+     */
+    long (*read)(void *read_arg, unsigned char *buf, size_t n);
+    void *read_arg;
 };
 
 /* Option types a plugin may declare in its configuration section. */
@@ -199,6 +209,18 @@ struct sg_plugin {
     /* Release everything init() made.  Called once, in reverse order of
      * loading.  May be NULL. */
     void (*exit)(void *ctx);
+
+    /*
+     * ABI 1.2, optional: decode() for bodies too large to hold in memory
+     * (a 100 MB interchange).  The host spools such a body to disk and
+     * hands it over through msg->read; the plugin reads it in pieces and
+     * reports documents as they complete, keeping its memory bounded by
+     * the largest document, not by the body.  Same results and return
+     * value as decode().  The host gives a body larger than its
+     * body_limit only to a plugin that has this.
+     */
+    int (*decode_stream)(void *ctx, const struct sg_message *msg,
+                         struct sg_sink *sink);
 };
 
 #endif /* SG_PLUGIN_H */
