@@ -104,8 +104,9 @@ t_free(struct t_sink *t)
 static int
 decode(struct t_sink *t, const char *body)
 {
-    struct sg_message m = {"t-1", NULL, (const unsigned char *)body,
-                           strlen(body)};
+    struct sg_message m = {.id = "t-1",
+                           .data = (const unsigned char *)body,
+                           .len = strlen(body)};
 
     memset(t, 0, sizeof(*t));
     t->sink.document = t_document;
