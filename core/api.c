@@ -261,6 +261,13 @@ sg_api_message(struct sg_api *api, const char *id, int raw,
     } else if (r->elements == 0) {
         sg_answer_error(out, 404, "message.not_found", "no message with "
                         "this id");
+    } else if (raw && sg_reply_field(r, "raw_file") != NULL) {
+        /* XXX: a spooled body is not served over HTTP: reading hundreds
+         * of megabytes into an answer would defeat the spool. */
+        sg_answer_error(out, 413, "message.raw_on_disk", "this body was "
+                        "spooled (larger than body_limit); its raw bytes "
+                        "are kept on the gateway host, in the file the "
+                        "message's raw_file names");
     } else if (raw) {
         f = sg_reply_field(r, "raw");
         out->status = 200;
@@ -284,6 +291,13 @@ sg_api_message(struct sg_api *api, const char *id, int raw,
         json_object_set_new(o, "received", json_string(when));
         json_object_set_new(o, "size", json_integer(f ? (long long)f->len
                                                       : 0));
+        if (sg_reply_field(r, "raw_file") != NULL) {
+            f = sg_reply_field(r, "raw_bytes");
+            json_object_set_new(o, "size", json_integer(f ? atoll(f->str)
+                                                          : 0));
+            json_object_set_new(o, "raw_file",
+                                sg_reply_string_field(r, "raw_file"));
+        }
         json_object_set_new(o, "receipt", sg_reply_json_field(r,
                                                               "receipt"));
         json_object_set_new(o, "errors", sg_reply_json_field(r, "errors"));

@@ -227,6 +227,7 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
         CFG_INT("per_ip_connection_limit", 64, CFGF_NONE),
         CFG_INT("request_deadline", 60, CFGF_NONE),
         CFG_INT("hmac_window", 300, CFGF_NONE),
+        CFG_INT("spool_limit", 256 * 1024 * 1024, CFGF_NONE),
         CFG_END()
     };
     cfg_opt_t redis_opts[] = {
@@ -346,6 +347,7 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
     cfg_set_validate_func(cfg, "log_level", sg_check_log_level);
     cfg_set_validate_func(cfg, "http|port", sg_check_port);
     cfg_set_validate_func(cfg, "http|body_limit", sg_check_positive);
+    cfg_set_validate_func(cfg, "http|spool_limit", sg_check_not_negative);
     cfg_set_validate_func(cfg, "http|timeout", sg_check_positive);
     cfg_set_validate_func(cfg, "http|threads", sg_check_positive);
     cfg_set_validate_func(cfg, "http|connection_limit", sg_check_positive);
@@ -801,6 +803,7 @@ sg_config_read(struct sg_config *c, cfg_t *cfg, struct sg_errors *errs)
     c->listen_address = sg_xstrdup(cfg_getstr(http, "address"));
     c->listen_port = (int)cfg_getint(http, "port");
     c->body_limit = (size_t)cfg_getint(http, "body_limit");
+    c->spool_limit = (size_t)cfg_getint(http, "spool_limit");
     c->http_timeout = (int)cfg_getint(http, "timeout");
     c->http_threads = (int)cfg_getint(http, "threads");
     c->http_connection_limit = (int)cfg_getint(http, "connection_limit");

@@ -113,6 +113,7 @@ struct sg_config {
     char *listen_address;   /* "127.0.0.1" */
     int listen_port;        /* 8080; 0 picks a free port (tests) */
     size_t body_limit;      /* bytes */
+    size_t spool_limit;     /* bytes a spooled body may reach; 0: none */
     int http_timeout;       /* seconds a connection may stay idle */
     int http_threads;
     int http_connection_limit;

@@ -18,6 +18,7 @@
 #include "ack_intake.h"
 #include "edi_unclaimed.h"
 #include "gateway.h"
+#include "gateway_int.h"
 #include "log.h"
 #include "partners.h"
 
@@ -82,7 +83,7 @@ sg_sink_error(struct sg_sink *sink, const struct sg_diag *diag)
 
 /* --- choosing the plugin ---------------------------------------------- */
 
-static const struct sg_loaded_plugin *
+const struct sg_loaded_plugin *
 sg_gateway_choose(struct sg_gateway *gw, struct sg_intake *in,
                   const char *plugin_name)
 {
@@ -182,7 +183,7 @@ sg_gateway_receipt(const struct sg_intake *in)
     return text;
 }
 
-static char *
+char *
 sg_gateway_rejection(const struct sg_intake *in)
 {
     json_t *o = json_object();
@@ -225,7 +226,7 @@ sg_gateway_finish(struct sg_intake *in)
     m->docs = in->docs;
 }
 
-static void
+void
 sg_gateway_log(const struct sg_intake *in)
 {
     char where[600];
@@ -388,5 +389,6 @@ sg_intake_free(struct sg_intake *in)
     free(in->raw);
     sg_errors_free(&in->errs);
     sg_ack_pending_free(in->ack);
+    sg_spooled_free(in->spooled);
     free(in);
 }

@@ -19,6 +19,7 @@
 #include "schema.h"
 
 struct sg_ack_pending;
+struct sg_spooled;
 
 struct sg_gateway {
     const struct sg_config *cfg;
@@ -51,6 +52,7 @@ struct sg_intake {
     struct sg_errors errs;
     struct sg_ingest_msg msg;   /* ready for sg_ingest_submit() */
     struct sg_ack_pending *ack; /* see ack_intake.h, or NULL */
+    struct sg_spooled *spooled; /* a body decoded from disk, or NULL */
 };
 
 /*

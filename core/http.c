@@ -8,6 +8,11 @@
  * connection is suspended.  The writer's callback records whether the
  * message became durable and resumes the connection; libmicrohttpd then
  * calls the handler once more, which queues the answer.
+ *
+ * A body that outgrows body_limit (and stays under spool_limit) is
+ * written to a file instead of memory as it arrives; on the last call a
+ * thread of its own decodes it from the file and stores it
+ * (gateway_spool.h), while the connection waits suspended as above.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -24,9 +29,14 @@
 #include "auth.h"
 #include "deadline.h"
 #include "ack_intake.h"
+#include "gateway_spool.h"
 #include "generation.h"
 #include "http.h"
 #include "log.h"
+
+/* Spooled bodies decoded at once; more wait for a 503 and retry.  Each
+ * takes a core for a while and bounded, but real, memory. */
+#define SG_HTTP_SPOOL_JOBS 2
 
 #if MHD_VERSION < 0x00097002
 typedef int MHD_Result;
@@ -41,6 +51,7 @@ struct sg_http {
     struct MHD_Daemon *daemon;
     int port;
     atomic_int in_flight;
+    atomic_int spooling;        /* requests holding a spool file */
     struct sg_auth *auth;
     struct sg_admin *admin;
     struct sg_deadline *deadline;   /* request_deadline watchdog */
@@ -53,6 +64,9 @@ struct sg_http {
 enum sg_req_state {
     SG_REQ_READING,         /* body arriving */
     SG_REQ_TOO_LARGE,       /* body over the limit: discard the rest */
+    SG_REQ_SPOOLING,        /* body arriving into a spool file */
+    SG_REQ_SPOOL_BUSY,      /* too many spooled bodies: discard, 503 */
+    SG_REQ_SPOOL_FAILED,    /* the spool could not be written: 503 */
     SG_REQ_WAITING,         /* suspended until the writer answers */
     SG_REQ_STORED,          /* durable: answer with the verdict */
     SG_REQ_UNSTORED         /* Redis failed: answer 503 */
@@ -71,6 +85,10 @@ struct sg_req {
     long long started_ms;   /* for http request_deadline */
     struct sg_generation *gen;  /* decoded with it; held until freed,
                                    the intake points into its plugins */
+    struct sg_spool_file spool; /* SG_REQ_SPOOLING: the body so far */
+    int spool_slot;             /* counted in http->spooling */
+    struct sg_gateway gw;       /* what the spool thread decodes with */
+    char plugin[128];           /* from the URL, "" when none */
 };
 
 /* --- answers ---------------------------------------------------------- */
@@ -270,6 +288,173 @@ sg_http_post_answer(struct sg_req *req)
                         in->answer, strlen(in->answer), 0);
 }
 
+
+/* --- bodies over body_limit: spooled ---------------------------------- */
+
+static MHD_Result sg_http_spool_refuse(struct sg_req *req);
+
+/* The largest body this request may send: a partner's own body_limit
+ * caps everything it sends; others may be spooled up to spool_limit. */
+static size_t
+sg_http_ceiling(const struct sg_http *h, const struct sg_req *req)
+{
+    if (req->v.partner != NULL && req->v.partner->body_limit > 0) {
+        return req->limit;
+    }
+    return h->cfg->spool_limit > req->limit ? h->cfg->spool_limit
+                                            : req->limit;
+}
+
+/* The body outgrew memory: move what came so far into a spool file. */
+static void
+sg_http_spool_start(struct sg_req *req)
+{
+    struct sg_http *h = req->http;
+    char name[80], err[256], *dir;
+    int rc;
+
+    /* XXX: an HMAC-signed body is checked in memory only; signed
+     * partners keep to body_limit (their larger bodies get 413). */
+    if (req->v.signature_pending) {
+        req->state = SG_REQ_TOO_LARGE;
+        return;
+    }
+    if (atomic_fetch_add(&h->spooling, 1) >= SG_HTTP_SPOOL_JOBS) {
+        atomic_fetch_sub(&h->spooling, 1);
+        req->state = SG_REQ_SPOOL_BUSY;
+        return;
+    }
+    req->spool_slot = 1;
+    sg_gateway_new_id(name, sizeof(name));
+    memmove(name + 7, name, strlen(name) + 1);
+    memcpy(name, "upload-", 7);
+    dir = sg_xasprintf("%s/spool", h->cfg->state_dir);
+    rc = sg_spool_create(&req->spool, dir, name, err, sizeof(err));
+    free(dir);
+    if (rc != 0 || sg_spool_write(&req->spool, req->body.data,
+                                  req->body.len) != 0) {
+        if (rc != 0) {
+            sg_log(SG_LOG_ERROR, "http", NULL, "%s", err);
+        } else {
+            sg_spool_discard(&req->spool);
+        }
+        req->state = SG_REQ_SPOOL_FAILED;
+    } else {
+        req->state = SG_REQ_SPOOLING;
+    }
+    sg_buf_free(&req->body);
+}
+
+/* One chunk of a body: into memory, into the spool, or away. */
+static void
+sg_http_take_chunk(struct sg_req *req, const char *data, size_t size)
+{
+    size_t ceiling = sg_http_ceiling(req->http, req);
+
+    if (req->state == SG_REQ_READING && req->body.len + size > req->limit) {
+        if (req->body.len + size > ceiling) {
+            req->state = SG_REQ_TOO_LARGE;
+            sg_buf_free(&req->body);
+        } else {
+            sg_http_spool_start(req);
+        }
+    }
+    switch (req->state) {
+    case SG_REQ_READING:
+        sg_buf_add(&req->body, data, size);
+        break;
+    case SG_REQ_SPOOLING:
+        if (req->spool.len + size > ceiling) {
+            req->state = SG_REQ_TOO_LARGE;
+            sg_spool_discard(&req->spool);
+        } else if (sg_spool_write(&req->spool, data, size) != 0) {
+            req->state = SG_REQ_SPOOL_FAILED;
+            sg_spool_discard(&req->spool);
+        }
+        break;
+    default:
+        break;              /* discarding */
+    }
+}
+
+/* The spool thread: decode from the file, store, wake the connection. */
+static void *
+sg_http_spool_main(void *arg)
+{
+    struct sg_req *req = arg;
+    const char *ctype;
+
+    ctype = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+                                        MHD_HTTP_HEADER_CONTENT_TYPE);
+    req->intake = sg_gateway_decode_spooled(&req->gw, req->v.partner,
+                                            req->plugin[0] ? req->plugin
+                                                           : NULL,
+                                            ctype, &req->spool);
+    req->state = sg_gateway_store_spooled(&req->gw, req->intake) == 0 ?
+                 SG_REQ_STORED : SG_REQ_UNSTORED;
+    MHD_resume_connection(req->conn);
+    return NULL;
+}
+
+static MHD_Result
+sg_http_spool_done(struct sg_req *req, const char *url)
+{
+    struct sg_http *h = req->http;
+    const char *plugin = NULL;
+    pthread_attr_t attr;
+    pthread_t t;
+    int rc;
+
+    sg_http_post_target(url, &plugin);
+    snprintf(req->plugin, sizeof(req->plugin), "%s", plugin ? plugin : "");
+    if (plugin != NULL && strlen(plugin) >= sizeof(req->plugin)) {
+        snprintf(req->plugin, sizeof(req->plugin), "(name too long)");
+    }
+    if (sg_spool_seal(&req->spool) != 0) {
+        sg_spool_discard(&req->spool);
+        req->state = SG_REQ_SPOOL_FAILED;
+        return sg_http_spool_refuse(req);
+    }
+    req->gw = *h->gw;
+    if (req->gw.gens != NULL) {
+        req->gen = sg_generations_acquire(req->gw.gens);
+        req->gw.cfg = req->gen->cfg;
+        req->gw.plugins = req->gen->plugins;
+        req->gw.schemas = req->gen->schemas;
+    }
+    req->state = SG_REQ_WAITING;
+    req->counted = 1;
+    atomic_fetch_add(&h->in_flight, 1);
+    MHD_suspend_connection(req->conn);
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    rc = pthread_create(&t, &attr, sg_http_spool_main, req);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        sg_log(SG_LOG_ERROR, "http", NULL, "cannot start a spool thread");
+        sg_spool_discard(&req->spool);
+        req->state = SG_REQ_SPOOL_FAILED;
+        MHD_resume_connection(req->conn);
+    }
+    return MHD_YES;
+}
+
+static MHD_Result
+sg_http_spool_refuse(struct sg_req *req)
+{
+    static const char busy[] = "{\"error\":\"spool.busy\",\"message\":"
+                               "\"other large bodies are being processed; "
+                               "retry later\"}";
+
+    if (req->state == SG_REQ_SPOOL_BUSY) {
+        return sg_http_send(req->conn, 503, "application/json", busy,
+                            sizeof(busy) - 1, 5);
+    }
+    return sg_http_send_error(req->conn, 503, "spool.unavailable", "the "
+                              "body could not be spooled to disk; nothing "
+                              "was accepted, retry later");
+}
+
 static MHD_Result
 sg_http_post(struct sg_req *req, const char *url, const char *data,
              size_t *size)
@@ -285,24 +470,23 @@ sg_http_post(struct sg_req *req, const char *url, const char *data,
         }
         /* XXX: a body over the limit is answered 413 and not stored;
          * keeping it would defeat the limit. */
-        if (req->state == SG_REQ_READING &&
-            req->body.len + *size > req->limit) {
-            req->state = SG_REQ_TOO_LARGE;
-            sg_buf_free(&req->body);
-        }
-        if (req->state == SG_REQ_READING) {
-            sg_buf_add(&req->body, data, *size);
-        }
+        sg_http_take_chunk(req, data, *size);
         *size = 0;
         return MHD_YES;
     }
     switch (req->state) {
     case SG_REQ_READING:
         return sg_http_post_done(req, url);
+    case SG_REQ_SPOOLING:
+        return sg_http_spool_done(req, url);
+    case SG_REQ_SPOOL_BUSY:
+    case SG_REQ_SPOOL_FAILED:
+        return sg_http_spool_refuse(req);
     case SG_REQ_TOO_LARGE:
         return sg_http_send_error(req->conn, 413, "message.too_large",
                                   "the body exceeds the configured "
-                                  "body_limit");
+                                  "body_limit (and spool_limit for "
+                                  "bodies a plugin reads in pieces)");
     case SG_REQ_STORED:
     case SG_REQ_UNSTORED:
         return sg_http_post_answer(req);
@@ -383,7 +567,8 @@ sg_http_post_start(struct sg_http *h, struct MHD_Connection *conn,
     if (req->v.partner != NULL && req->v.partner->body_limit > 0) {
         limit = req->v.partner->body_limit;
     }
-    if (sg_http_declared_too_large(limit, conn)) {
+    req->limit = limit;
+    if (sg_http_declared_too_large(sg_http_ceiling(h, req), conn)) {
         free(req);
         return sg_http_send_error(conn, 413, "message.too_large",
                                   "the body exceeds the configured "
@@ -463,6 +648,12 @@ sg_http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         atomic_fetch_sub(&req->http->in_flight, 1);
     }
     sg_buf_free(&req->body);
+    if (req->spool.path != NULL) {
+        sg_spool_discard(&req->spool);      /* the client hung up */
+    }
+    if (req->spool_slot) {
+        atomic_fetch_sub(&req->http->spooling, 1);
+    }
     sg_intake_free(req->intake);
     sg_generation_unref(req->gen);
     free(req);

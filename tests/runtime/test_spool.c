@@ -1,0 +1,339 @@
+/*
+ * test_spool.c - bodies over http.body_limit, spooled to disk and read
+ * in pieces, with the real daemon, supplier_edi and a real redis-server.
+ *
+ * body_limit is 64 KB here and spool_limit 2 MB, so an X12 interchange
+ * of a thousand 850s (about 136 KB) takes the spooled path: it must be
+ * accepted whole with every order processed and its raw bytes kept on
+ * disk; rejected whole, with the error at its segment, when one set is
+ * broken; refused as a duplicate when sent twice; and refused with 413
+ * over spool_limit, or for a plugin that cannot read in pieces.
+ */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "daemonlib.h"
+#include "testlib.h"
+#include "util.h"
+
+#define N_SETS 1000
+
+static struct sg_test_redis redis;
+static struct sg_td sgd;
+static char *tmp;
+static CURL *curl;
+
+static void
+spool_write_conf(void)
+{
+    char *text, *sedi, *crm, *schemas;
+
+    sedi = sg_xstrdup(sg_test_buildpath(
+        "plugins/supplier_edi/.libs/supplier_edi.so"));
+    crm = sg_xstrdup(sg_test_buildpath(
+        "plugins/crm_feedback/.libs/crm_feedback.so"));
+    schemas = sg_xstrdup(sg_test_srcpath("schemas"));
+    text = sg_xasprintf(
+        "log_level = \"info\"\n"
+        "state_dir = \"%s/state\"\n"
+        "schema_dir = \"%s\"\n"
+        "http {\n port = 0\n body_limit = 65536\n"
+        " spool_limit = 2097152\n timeout = 10\n}\n"
+        "redis {\n address = \"%s\"\n}\n"
+        "queue {\n workers = 2\n reclaim_idle = \"1s\"\n"
+        " duplicate_window = \"1h\"\n}\n"
+        "approval \"default\" {\n manager_above = 1000000\n"
+        " director_above = 10000000\n}\n"
+        "supplier \"ACME\" {\n aliases = {\"ACMEPARTS\", \"ZZ:ACMEPARTS\"}\n"
+        " licence_expires = \"2099-12-31\"\n"
+        " tax_expires = \"2099-12-31\"\n"
+        " org_code_expires = \"2099-12-31\"\n"
+        " certificate_expires = \"2099-12-31\"\n}\n"
+        "plugin \"supplier_edi\" {\n path = \"%s\"\n}\n"
+        "plugin \"crm_feedback\" {\n path = \"%s\"\n}\n",
+        tmp, schemas, redis.child.address, sedi, crm);
+    sgd.conf = sg_test_write(tmp, "spool.conf", text);
+    free(text);
+    free(sedi);
+    free(crm);
+    free(schemas);
+}
+
+static void
+spool_printf(struct sg_buf *b, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    sg_buf_adds(b, line);
+}
+
+/*
+ * An interchange (control number ctl) of n 850s numbered
+ * <prefix>-0001...; the set numbered bad (0: none) has a wrong SE01.
+ */
+static char *
+spool_interchange(const char *prefix, int ctl, int n, int bad)
+{
+    struct sg_buf b;
+    int i;
+
+    sg_buf_init(&b);
+    spool_printf(&b,
+        "ISA*00*          *00*          *ZZ*ACMEPARTS      *ZZ*SUPPLYGATE"
+        "     *261204*1200*U*00401*%09d*0*P*>~\n"
+        "GS*PO*ACMEPARTS*SUPPLYGATE*20261204*1200*%d*X*004010~\n",
+        ctl, ctl);
+    for (i = 1; i <= n; i++) {
+        spool_printf(&b,
+            "ST*850*%04d~\nBEG*00*SA*%s-%04d**20261204~\nCUR*BY*USD~\n"
+            "N1*SU*Acme Parts Inc*92*ACME~\n"
+            "PO1*1*10*EA*12.50**BP*ITEM-%d~\nCTT*1~\nSE*%d*%04d~\n",
+            i, prefix, i, i % 7, i == bad ? 9 : 7, i);
+    }
+    spool_printf(&b, "GE*%d*%d~\nIEA*1*%09d~\n", n, ctl, ctl);
+    return sg_buf_steal(&b);
+}
+
+static json_t *
+spool_post(const char *ctype, const char *body, size_t len, long *status)
+{
+    struct sg_td_reply r;
+    json_t *j;
+
+    sg_td_post(curl, sgd.port, "/v1/messages", ctype, body, len, 60, &r);
+    *status = r.outcome == SG_TD_ANSWERED ? r.status : 0;
+    j = r.body != NULL ? json_loads(r.body, 0, NULL) : NULL;
+    if (j == NULL) {
+        fprintf(stderr, "answer %ld: %s\n", r.status,
+                r.body ? r.body : "(none)");
+    }
+    free(r.body);
+    return j;
+}
+
+/* The order's state once the workers are done with it, or "". */
+static const char *
+spool_order_state(const char *number, char *out, size_t outlen)
+{
+    char *path = sg_xasprintf("/v1/orders/%s", number), *text = NULL;
+    json_t *j;
+    int i;
+
+    out[0] = '\0';
+    for (i = 0; i < 200 && out[0] == '\0'; i++) {
+        if (sg_td_get(sgd.port, path, &text) == 200) {
+            j = json_loads(text, 0, NULL);
+            snprintf(out, outlen, "%s",
+                     json_string_value(json_object_get(j, "state")) ?
+                     json_string_value(json_object_get(j, "state")) : "?");
+            json_decref(j);
+        } else {
+            usleep(50 * 1000);
+        }
+        free(text);
+        text = NULL;
+    }
+    free(path);
+    return out;
+}
+
+static char first_id[64];
+
+static void
+test_spooled_interchange_accepted(void)
+{
+    char *body = spool_interchange("PO-SP", 901, N_SETS, 0);
+    size_t len = strlen(body), got_len = 0;
+    char state[32], *path, *text = NULL;
+    unsigned char *kept;
+    json_t *j, *docs, *m;
+    long status;
+
+    CU_ASSERT_TRUE_FATAL(len > 65536);
+    j = spool_post("application/EDI-X12", body, len, &status);
+    CU_ASSERT_EQUAL_FATAL(status, 202);
+    docs = json_object_get(j, "documents");
+    CU_ASSERT_EQUAL(json_array_size(docs), N_SETS);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
+        json_array_get(docs, 0), "key")), "PO-SP-0001");
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
+        json_array_get(docs, N_SETS - 1), "key")), "PO-SP-1000");
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(j, "bytes")),
+                    (json_int_t)len);
+    snprintf(first_id, sizeof(first_id), "%s",
+             json_string_value(json_object_get(j, "message")));
+    json_decref(j);
+
+    /* Every order of the interchange reaches the rules. */
+    CU_ASSERT_STRING_EQUAL(spool_order_state("PO-SP-0001", state,
+                                             sizeof(state)), "processed");
+    CU_ASSERT_STRING_EQUAL(spool_order_state("PO-SP-0500", state,
+                                             sizeof(state)), "processed");
+    CU_ASSERT_STRING_EQUAL(spool_order_state("PO-SP-1000", state,
+                                             sizeof(state)), "processed");
+
+    /* The raw bytes are kept, byte for byte, where the message says. */
+    path = sg_xasprintf("/v1/messages/%s", first_id);
+    CU_ASSERT_EQUAL(sg_td_get(sgd.port, path, &text), 200);
+    m = json_loads(text, 0, NULL);
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(m, "size")),
+                    (json_int_t)len);
+    kept = sg_test_read(json_string_value(json_object_get(m, "raw_file")),
+                        &got_len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(kept);
+    CU_ASSERT_EQUAL(got_len, len);
+    CU_ASSERT_EQUAL(memcmp(kept, body, len), 0);
+    free(kept);
+    free(text);
+    free(path);
+    json_decref(m);
+    free(body);
+}
+
+static void
+test_spooled_duplicate_refused(void)
+{
+    char *body = spool_interchange("PO-SP", 901, N_SETS, 0);
+    json_t *j, *err;
+    long status;
+
+    j = spool_post("application/EDI-X12", body, strlen(body), &status);
+    CU_ASSERT_EQUAL(status, 409);
+    err = json_array_get(json_object_get(j, "errors"), 0);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(err, "code")),
+                           "interchange.duplicate");
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(err,
+                                                             "first")),
+                           first_id);
+    json_decref(j);
+    free(body);
+}
+
+static void
+test_spooled_bad_set_rejects_all(void)
+{
+    char *body = spool_interchange("PO-SPB", 902, N_SETS, 700);
+    char *text = NULL;
+    json_t *j, *err;
+    long status;
+
+    j = spool_post("application/EDI-X12", body, strlen(body), &status);
+    CU_ASSERT_EQUAL(status, 422);
+    err = json_array_get(json_object_get(j, "errors"), 0);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(err, "code")),
+                           "x12.se_count");
+    /* ISA, GS, then 7 segments per set: set 700's SE is segment
+     * 2 + 699 * 7 + 7. */
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(err, "segment")),
+                    2 + 699 * 7 + 7);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(err, "tag")),
+                           "SE");
+    json_decref(j);
+    /* Rejected whole: not even the first, good, order was queued. */
+    CU_ASSERT_EQUAL(sg_td_get(sgd.port, "/v1/orders/PO-SPB-0001", &text),
+                    404);
+    free(text);
+    free(body);
+}
+
+static void
+test_over_spool_limit_refused(void)
+{
+    char *body = spool_interchange("PO-SPX", 903, 20000, 0);
+    json_t *j;
+    long status;
+
+    CU_ASSERT_TRUE_FATAL(strlen(body) > 2097152);
+    j = spool_post("application/EDI-X12", body, strlen(body), &status);
+    CU_ASSERT_EQUAL(status, 413);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(j, "error")),
+                           "message.too_large");
+    json_decref(j);
+    free(body);
+}
+
+static void
+test_plugin_without_streaming_refused(void)
+{
+    struct sg_buf b;
+    json_t *j, *err;
+    long status;
+    int i;
+
+    sg_buf_init(&b);
+    sg_buf_adds(&b, "{\"ticket\":{\"id\":\"T-BIG\",\"channel\":\"email\","
+                "\"category\":\"quality\",\"severity\":\"low\","
+                "\"opened\":\"2026-12-04T10:00:00Z\",\"text\":\"");
+    for (i = 0; i < 80000; i++) {
+        sg_buf_adds(&b, "a");
+    }
+    sg_buf_adds(&b, "\"}}");
+    j = spool_post("application/json", b.data, b.len, &status);
+    CU_ASSERT_EQUAL(status, 413);
+    err = json_array_get(json_object_get(j, "errors"), 0);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(err, "code")),
+                           "message.too_large");
+    CU_ASSERT_PTR_NOT_NULL(strstr(json_string_value(json_object_get(
+        err, "message")), "crm_feedback"));
+    json_decref(j);
+    sg_buf_free(&b);
+}
+
+int
+main(void)
+{
+    CU_pSuite s;
+    int rc;
+
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    curl = curl_easy_init();
+    tmp = sg_test_tmpdir("spool");
+    sg_test_redis_start(&redis);
+    sgd.dir = tmp;
+    spool_write_conf();
+    if (sg_td_start(&sgd) != 0) {
+        return 2;
+    }
+    if (CU_initialize_registry() != CUE_SUCCESS) {
+        return 2;
+    }
+    s = CU_add_suite("bodies over body_limit, spooled", NULL, NULL);
+    CU_add_test(s, "1000 orders in a spooled interchange: all processed, "
+                "raw kept on disk", test_spooled_interchange_accepted);
+    CU_add_test(s, "the same interchange again: 409 naming the first",
+                test_spooled_duplicate_refused);
+    CU_add_test(s, "one broken set rejects the whole spooled interchange",
+                test_spooled_bad_set_rejects_all);
+    CU_add_test(s, "over spool_limit: 413", test_over_spool_limit_refused);
+    CU_add_test(s, "over body_limit for a plugin that cannot stream: 413",
+                test_plugin_without_streaming_refused);
+    rc = sg_test_run();
+
+    if (sg_td_stop(&sgd, SIGTERM) != 0) {
+        fprintf(stderr, "supplygated did not exit 0 on SIGTERM\n");
+        rc = 1;
+    }
+    sg_test_redis_stop(&redis);
+    curl_easy_cleanup(curl);
+    if (rc == 0) {
+        sg_test_rmdir(tmp);
+    } else {
+        fprintf(stderr, "daemon log kept in %s/daemon.log\n", tmp);
+    }
+    CU_cleanup_registry();
+    free(sgd.conf);
+    curl_global_cleanup();
+    return rc;
+}
