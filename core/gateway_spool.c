@@ -679,6 +679,8 @@ sg_gateway_store_spooled(struct sg_gateway *gw, struct sg_intake *in)
     redisContext *c;
     int rc = -1, attempt;
 
+    /* XXX: a crash between this move and EXEC leaves a raw file no
+     * message names; nothing sweeps state_dir/raw for such files. */
     raw_dir = sg_xasprintf("%s/raw", gw->cfg->state_dir);
     if (sg_spool_keep(&sp->body, raw_dir, in->id) != 0) {
         free(raw_dir);

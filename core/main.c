@@ -29,6 +29,7 @@
 #include "http.h"
 #include "ingest.h"
 #include "log.h"
+#include "spool.h"
 #include "plugin.h"
 #include "redis.h"
 #include "rules.h"
@@ -193,6 +194,7 @@ sg_daemon_start(struct sg_daemon *d)
     d->gw.redis_address = d->redis_address;
     d->gw.acks = sg_ack_counter_new(d->redis_address);
     d->gw.gens = d->gens;
+    sg_spool_sweep(d->cfg->state_dir);
     d->http = sg_http_start(d->cfg, &d->gw, d->api);
     if (d->http == NULL) {
         return -1;

@@ -2,6 +2,7 @@
  * spool.c - large bodies in files: create, append, seal, read back,
  * keep or discard.  See spool.h.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -171,4 +172,30 @@ sg_spool_discard(struct sg_spool_file *f)
         unlink(f->path);
     }
     sg_spool_close(f);
+}
+
+long
+sg_spool_sweep(const char *state_dir)
+{
+    char *dir = sg_xasprintf("%s/spool", state_dir);
+    struct dirent *e;
+    long n = 0;
+    DIR *d;
+
+    d = opendir(dir);
+    if (d != NULL) {
+        while ((e = readdir(d)) != NULL) {
+            if (e->d_name[0] != '.' &&
+                unlinkat(dirfd(d), e->d_name, 0) == 0) {
+                n++;
+            }
+        }
+        closedir(d);
+    }
+    if (n > 0) {
+        sg_log(SG_LOG_NOTICE, "spool", NULL, "removed %ld file(s) left in "
+               "%s by the previous run (never accepted)", n, dir);
+    }
+    free(dir);
+    return n;
 }

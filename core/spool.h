@@ -57,4 +57,12 @@ void sg_spool_discard(struct sg_spool_file *f);
 /* Close without removing (the file was kept). */
 void sg_spool_close(struct sg_spool_file *f);
 
+/*
+ * Remove what a previous run left in <state_dir>/spool: bodies still
+ * arriving or being decoded when it stopped were never accepted (their
+ * senders got no 202), and the document files are rebuilt each time.
+ * Returns how many files went.
+ */
+long sg_spool_sweep(const char *state_dir);
+
 #endif /* SG_SPOOL_H */

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <CUnit/Basic.h>
 #include <curl/curl.h>
@@ -147,6 +148,15 @@ spool_order_state(const char *number, char *out, size_t outlen)
     }
     free(path);
     return out;
+}
+
+static void
+test_leftover_swept(void)
+{
+    char *path = sg_xasprintf("%s/state/spool/upload-1-0", tmp);
+
+    CU_ASSERT_NOT_EQUAL(access(path, F_OK), 0);
+    free(path);
 }
 
 static char first_id[64];
@@ -295,6 +305,7 @@ int
 main(void)
 {
     CU_pSuite s;
+    char *leftover;
     int rc;
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -303,6 +314,14 @@ main(void)
     sg_test_redis_start(&redis);
     sgd.dir = tmp;
     spool_write_conf();
+    /* What a crashed run left in the spool was never accepted. */
+    leftover = sg_xasprintf("%s/state", tmp);
+    mkdir(leftover, 0700);
+    free(leftover);
+    leftover = sg_xasprintf("%s/state/spool", tmp);
+    mkdir(leftover, 0700);
+    free(sg_test_write(leftover, "upload-1-0", "ISA*half a body"));
+    free(leftover);
     if (sg_td_start(&sgd) != 0) {
         return 2;
     }
@@ -310,6 +329,8 @@ main(void)
         return 2;
     }
     s = CU_add_suite("bodies over body_limit, spooled", NULL, NULL);
+    CU_add_test(s, "the previous run's spool is emptied at start",
+                test_leftover_swept);
     CU_add_test(s, "1000 orders in a spooled interchange: all processed, "
                 "raw kept on disk", test_spooled_interchange_accepted);
     CU_add_test(s, "the same interchange again: 409 naming the first",
