@@ -49,16 +49,43 @@ sg_auth_key_matches(const char *key, const unsigned char hash[32])
     return CRYPTO_memcmp(md, hash, 32) == 0;
 }
 
-/* HMAC-SHA256(secret, timestamp "." body) into out[32].  0 or -1. */
+/* A reader over a buffer in memory, for sg_auth_hmac_read(). */
+struct sg_auth_mem {
+    const unsigned char *p;
+    size_t left;
+};
+
+static long
+sg_auth_mem_read(void *arg, unsigned char *buf, size_t n)
+{
+    struct sg_auth_mem *m = arg;
+
+    if (n > m->left) {
+        n = m->left;
+    }
+    memcpy(buf, m->p, n);
+    m->p += n;
+    m->left -= n;
+    return (long)n;
+}
+
+/*
+ * HMAC-SHA256(secret, timestamp "." body) into out[32], the body pulled
+ * from read() until it returns 0, so that a spooled body of any size is
+ * signed in 64 KB pieces.  0 or -1.
+ */
 static int
-sg_auth_hmac(const unsigned char *secret, size_t slen,
-             const char *timestamp, const void *body, size_t len,
-             unsigned char out[32])
+sg_auth_hmac_read(const unsigned char *secret, size_t slen,
+                  const char *timestamp,
+                  long (*read)(void *, unsigned char *, size_t), void *arg,
+                  unsigned char out[32])
 {
     EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
     EVP_MAC_CTX *ctx = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
     OSSL_PARAM params[2];
+    unsigned char *buf = sg_xmalloc(65536);
     size_t outlen = 0;
+    long got = -1;
     int rc = -1;
 
     params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
@@ -67,14 +94,30 @@ sg_auth_hmac(const unsigned char *secret, size_t slen,
     if (ctx != NULL && EVP_MAC_init(ctx, secret, slen, params) == 1 &&
         EVP_MAC_update(ctx, (const unsigned char *)timestamp,
                        strlen(timestamp)) == 1 &&
-        EVP_MAC_update(ctx, (const unsigned char *)".", 1) == 1 &&
-        EVP_MAC_update(ctx, body, len) == 1 &&
-        EVP_MAC_final(ctx, out, &outlen, 32) == 1 && outlen == 32) {
+        EVP_MAC_update(ctx, (const unsigned char *)".", 1) == 1) {
+        while ((got = read(arg, buf, 65536)) > 0 &&
+               EVP_MAC_update(ctx, buf, (size_t)got) == 1) {
+        }
+    }
+    if (got == 0 && EVP_MAC_final(ctx, out, &outlen, 32) == 1 &&
+        outlen == 32) {
         rc = 0;
     }
+    free(buf);
     EVP_MAC_CTX_free(ctx);
     EVP_MAC_free(mac);
     return rc;
+}
+
+static int
+sg_auth_hmac(const unsigned char *secret, size_t slen,
+             const char *timestamp, const void *body, size_t len,
+             unsigned char out[32])
+{
+    struct sg_auth_mem m = {body, len};
+
+    return sg_auth_hmac_read(secret, slen, timestamp, sg_auth_mem_read, &m,
+                             out);
 }
 
 void
@@ -378,16 +421,28 @@ void
 sg_auth_check_body(struct sg_auth *a, const struct sg_auth_request *rq,
                    const void *body, size_t len, struct sg_auth_verdict *v)
 {
+    struct sg_auth_mem m = {body, len};
+
+    sg_auth_check_read(a, rq, sg_auth_mem_read, &m, v);
+}
+
+void
+sg_auth_check_read(struct sg_auth *a, const struct sg_auth_request *rq,
+                   long (*read)(void *, unsigned char *, size_t), void *arg,
+                   struct sg_auth_verdict *v)
+{
     const struct sg_partner *p = v->partner;
+    unsigned char want[32], got[32];
     int fresh;
 
     if (!v->signature_pending || v->status != 0) {
         return;
     }
     v->signature_pending = 0;
-    if (!sg_auth_signature_matches(p->hmac_secret, p->hmac_secret_len,
-                                   rq->timestamp, body, len,
-                                   rq->signature)) {
+    if (sg_hex_to_sha256(rq->signature, got) != 0 ||
+        sg_auth_hmac_read(p->hmac_secret, p->hmac_secret_len,
+                          rq->timestamp, read, arg, want) != 0 ||
+        CRYPTO_memcmp(want, got, 32) != 0) {
         sg_auth_refuse(v, 401, "auth.bad_signature", "X-SG-Signature is "
                        "not the HMAC-SHA256 of timestamp \".\" body with "
                        "this partner's secret");

@@ -82,6 +82,12 @@ void sg_auth_check_body(struct sg_auth *a, const struct sg_auth_request *rq,
                         const void *body, size_t len,
                         struct sg_auth_verdict *v);
 
+/* The same for a body pulled with read() (bytes, 0 at end, -1 error),
+ * as a spooled body is. */
+void sg_auth_check_read(struct sg_auth *a, const struct sg_auth_request *rq,
+                        long (*read)(void *, unsigned char *, size_t),
+                        void *arg, struct sg_auth_verdict *v);
+
 /* --- the primitives, for the tests ----------------------------------- */
 
 /* 1 when SHA-256(key) equals hash, compared in constant time. */

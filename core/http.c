@@ -67,6 +67,7 @@ enum sg_req_state {
     SG_REQ_SPOOLING,        /* body arriving into a spool file */
     SG_REQ_SPOOL_BUSY,      /* too many spooled bodies: discard, 503 */
     SG_REQ_SPOOL_FAILED,    /* the spool could not be written: 503 */
+    SG_REQ_REFUSED,         /* a spooled body's signature failed */
     SG_REQ_WAITING,         /* suspended until the writer answers */
     SG_REQ_STORED,          /* durable: answer with the verdict */
     SG_REQ_UNSTORED         /* Redis failed: answer 503 */
@@ -313,12 +314,6 @@ sg_http_spool_start(struct sg_req *req)
     char name[80], err[256], *dir;
     int rc;
 
-    /* XXX: an HMAC-signed body is checked in memory only; signed
-     * partners keep to body_limit (their larger bodies get 413). */
-    if (req->v.signature_pending) {
-        req->state = SG_REQ_TOO_LARGE;
-        return;
-    }
     if (atomic_fetch_add(&h->spooling, 1) >= SG_HTTP_SPOOL_JOBS) {
         atomic_fetch_sub(&h->spooling, 1);
         req->state = SG_REQ_SPOOL_BUSY;
@@ -384,6 +379,16 @@ sg_http_spool_main(void *arg)
     struct sg_req *req = arg;
     const char *ctype;
 
+    /* A signed body is verified before anything reads it, in pieces. */
+    sg_auth_check_read(req->http->auth, &req->rq, sg_spool_read,
+                       &req->spool, &req->v);
+    if (req->v.status != 0) {
+        sg_spool_discard(&req->spool);
+        req->state = SG_REQ_REFUSED;
+        MHD_resume_connection(req->conn);
+        return NULL;
+    }
+    req->spool.read_at = 0;
     ctype = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
                                         MHD_HTTP_HEADER_CONTENT_TYPE);
     req->intake = sg_gateway_decode_spooled(&req->gw, req->v.partner,
@@ -482,6 +487,10 @@ sg_http_post(struct sg_req *req, const char *url, const char *data,
     case SG_REQ_SPOOL_BUSY:
     case SG_REQ_SPOOL_FAILED:
         return sg_http_spool_refuse(req);
+    case SG_REQ_REFUSED:
+        req->counted = 0;
+        atomic_fetch_sub(&req->http->in_flight, 1);
+        return sg_http_refuse(req->conn, &req->v);
     case SG_REQ_TOO_LARGE:
         return sg_http_send_error(req->conn, 413, "message.too_large",
                                   "the body exceeds the configured "

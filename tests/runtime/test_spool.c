@@ -7,13 +7,16 @@
  * accepted whole with every order processed and its raw bytes kept on
  * disk; rejected whole, with the error at its segment, when one set is
  * broken; refused as a duplicate when sent twice; and refused with 413
- * over spool_limit, or for a plugin that cannot read in pieces.
+ * over spool_limit, or for a plugin that cannot read in pieces.  A
+ * second daemon, where the partner must sign, checks that a spooled
+ * body's HMAC is verified (read back in pieces) before it is decoded.
  */
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -21,14 +24,18 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "auth.h"
 #include "daemonlib.h"
 #include "testlib.h"
 #include "util.h"
 
 #define N_SETS 1000
 
+#define SECRET "spool-signing-secret-42"
+
 static struct sg_test_redis redis;
 static struct sg_td sgd;
+static struct sg_td signed_sgd;     /* the same, with a signing partner */
 static char *tmp;
 static CURL *curl;
 
@@ -68,6 +75,13 @@ spool_write_conf(void)
     free(schemas);
 }
 
+static size_t
+spool_collect(char *p, size_t size, size_t n, void *arg)
+{
+    sg_buf_add(arg, p, size * n);
+    return size * n;
+}
+
 static void
 spool_printf(struct sg_buf *b, const char *fmt, ...)
 {
@@ -78,6 +92,36 @@ spool_printf(struct sg_buf *b, const char *fmt, ...)
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
     sg_buf_adds(b, line);
+}
+
+/* A daemon where ACME must sign what it posts. */
+static void
+spool_write_signed_conf(void)
+{
+    char *text, *sedi, *schemas, *dir;
+
+    dir = sg_xasprintf("%s/signed", tmp);
+    mkdir(dir, 0700);
+    signed_sgd.dir = dir;
+    free(sg_test_write(dir, "acme.key", SECRET "\n"));
+    sedi = sg_xstrdup(sg_test_buildpath(
+        "plugins/supplier_edi/.libs/supplier_edi.so"));
+    schemas = sg_xstrdup(sg_test_srcpath("schemas"));
+    text = sg_xasprintf(
+        "state_dir = \"%s/state\"\n"
+        "schema_dir = \"%s\"\n"
+        "http {\n port = 0\n body_limit = 65536\n"
+        " spool_limit = 2097152\n}\n"
+        "redis {\n address = \"%s\"\n}\n"
+        "queue {\n duplicate_window = \"0s\"\n}\n"
+        "partner \"ACME\" {\n ids = {\"ZZ:ACMEPARTS\"}\n"
+        " hmac_secret_file = \"acme.key\"\n}\n"
+        "plugin \"supplier_edi\" {\n path = \"%s\"\n}\n",
+        dir, schemas, redis.child.address, sedi);
+    signed_sgd.conf = sg_test_write(dir, "signed.conf", text);
+    free(text);
+    free(sedi);
+    free(schemas);
 }
 
 /*
@@ -301,6 +345,70 @@ test_plugin_without_streaming_refused(void)
     sg_buf_free(&b);
 }
 
+/* POST body as ACME, signed with sig at ts; the answer's status. */
+static long
+spool_post_signed(const char *ts, const char *sig, const char *body,
+                  char **answer)
+{
+    CURL *c = curl_easy_init();
+    struct curl_slist *h = NULL;
+    char url[64], line[128];
+    struct sg_buf b;
+    long status = 0;
+
+    sg_buf_init(&b);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/v1/messages",
+             (int)signed_sgd.port);
+    h = curl_slist_append(h, "Content-Type: application/EDI-X12");
+    h = curl_slist_append(h, "X-SG-Partner: ACME");
+    snprintf(line, sizeof(line), "X-SG-Timestamp: %s", ts);
+    h = curl_slist_append(h, line);
+    snprintf(line, sizeof(line), "X-SG-Signature: %s", sig);
+    h = curl_slist_append(h, line);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+                     (curl_off_t)strlen(body));
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, spool_collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    if (curl_easy_perform(c) == CURLE_OK) {
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    }
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    sg_buf_adds(&b, "");
+    *answer = sg_buf_steal(&b);
+    return status;
+}
+
+static void
+test_spooled_signature_checked(void)
+{
+    char *body = spool_interchange("PO-SPS", 904, N_SETS, 0), *answer;
+    char ts[32], sig[65], bad[65];
+
+    CU_ASSERT_TRUE_FATAL(strlen(body) > 65536);
+    snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
+    sg_auth_sign((const unsigned char *)SECRET, strlen(SECRET), ts, body,
+                 strlen(body), sig);
+    memcpy(bad, sig, sizeof(bad));
+    bad[10] = bad[10] == 'a' ? 'b' : 'a';
+
+    CU_ASSERT_EQUAL(spool_post_signed(ts, bad, body, &answer), 401);
+    CU_ASSERT_PTR_NOT_NULL(strstr(answer, "auth.bad_signature"));
+    free(answer);
+    CU_ASSERT_EQUAL(spool_post_signed(ts, sig, body, &answer), 202);
+    CU_ASSERT_PTR_NOT_NULL(strstr(answer, "\"PO-SPS-1000\""));
+    free(answer);
+    /* Verified in pieces, then remembered like any signature. */
+    CU_ASSERT_EQUAL(spool_post_signed(ts, sig, body, &answer), 401);
+    CU_ASSERT_PTR_NOT_NULL(strstr(answer, "auth.replayed"));
+    free(answer);
+    free(body);
+}
+
 int
 main(void)
 {
@@ -325,6 +433,10 @@ main(void)
     if (sg_td_start(&sgd) != 0) {
         return 2;
     }
+    spool_write_signed_conf();
+    if (sg_td_start(&signed_sgd) != 0) {
+        return 2;
+    }
     if (CU_initialize_registry() != CUE_SUCCESS) {
         return 2;
     }
@@ -340,9 +452,12 @@ main(void)
     CU_add_test(s, "over spool_limit: 413", test_over_spool_limit_refused);
     CU_add_test(s, "over body_limit for a plugin that cannot stream: 413",
                 test_plugin_without_streaming_refused);
+    CU_add_test(s, "a signed spooled body: verified in pieces, forgery "
+                "and replay refused", test_spooled_signature_checked);
     rc = sg_test_run();
 
-    if (sg_td_stop(&sgd, SIGTERM) != 0) {
+    if (sg_td_stop(&sgd, SIGTERM) != 0 ||
+        sg_td_stop(&signed_sgd, SIGTERM) != 0) {
         fprintf(stderr, "supplygated did not exit 0 on SIGTERM\n");
         rc = 1;
     }
@@ -355,6 +470,8 @@ main(void)
     }
     CU_cleanup_registry();
     free(sgd.conf);
+    free(signed_sgd.conf);
+    free(signed_sgd.dir);
     curl_global_cleanup();
     return rc;
 }
