@@ -398,6 +398,9 @@ inv_moa_value(struct sedi_run *run, const struct sg_edi_segment *seg,
  * total), 39 (invoice total) or 79 (total of the lines), in that order
  * of preference; tax is 176 (total tax) or the sum of 124 (tax amount);
  * after an ALC the amount is that allowance or charge.
+ * XXX: ALC groups of the heading and of the lines are not read, only
+ * the summary's; an invoice that states its charges only there gets a
+ * total_mismatch.
  */
 static void
 inv_summary_moa(struct sedi_run *run, const struct sg_edi_segment *seg,

@@ -345,7 +345,11 @@ x810_tds(struct sedi_run *run, const struct sg_edi_segment *seg,
     }
 }
 
-/* Summary TXI02: tax billed on the whole invoice. */
+/*
+ * Summary TXI02: tax billed on the whole invoice.
+ * XXX: TXI inside an IT1 loop (tax given per line only) is not summed;
+ * such an invoice comes out without taxAmount and its total mismatches.
+ */
 static void
 x810_txi(struct sedi_run *run, const struct sg_edi_segment *seg,
          struct sedi_invoice *inv)
@@ -361,7 +365,11 @@ x810_txi(struct sedi_run *run, const struct sg_edi_segment *seg,
     }
 }
 
-/* Summary SAC: SAC01 A (allowance) or C (charge), amount in SAC05. */
+/*
+ * Summary SAC: SAC01 A (allowance) or C (charge), amount in SAC05.
+ * XXX: SAC inside an IT1 loop (line charges and allowances) is not
+ * read; an invoice that bills them there gets a total_mismatch.
+ */
 static void
 x810_sac(struct sedi_run *run, const struct sg_edi_segment *seg,
          struct sedi_invoice *inv)

@@ -348,6 +348,35 @@ test_corpus_invoic(void)
     t_free(t);
 }
 
+/* The example the demo posts: two invoices for the order of example 01. */
+static void
+test_example_16(void)
+{
+    struct t_sink *t = t_decode_file("examples/"
+                                     "16-x12-810-invoice-order-01.edi");
+
+    CU_ASSERT_EQUAL(t->n_diags, 0);
+    CU_ASSERT_EQUAL_FATAL(t->n_docs, 2);
+    CU_ASSERT(t_valid(t->xml[0]));
+    CU_ASSERT(t_valid(t->xml[1]));
+    CU_ASSERT_STRING_EQUAL(t->key[0], "16-0001");
+    CU_ASSERT_STRING_EQUAL(t->key[1], "16-0002");
+    CU_ASSERT_STRING_EQUAL(t_xp(t->xml[0], "string(/c:invoice/"
+                                "c:orderNumber)"), "08292233294");
+    /* No N1 SU or RE: the ISA sender, as for the order. */
+    CU_ASSERT_STRING_EQUAL(t_xp(t->xml[0], "string(//c:supplier/@id)"),
+                           "4405197800");
+    CU_ASSERT_STRING_EQUAL(t_xp(t->xml[0], "string(//c:dueDate)"),
+                           "2011-01-29");
+    CU_ASSERT_STRING_EQUAL(t_xp(t->xml[0], "string(//c:line[2]/c:item)"),
+                           "060733-110");
+    CU_ASSERT_STRING_EQUAL(t_xp(t->xml[0], "string(//c:totalAmount)"),
+                           "2494.74");
+    CU_ASSERT_STRING_EQUAL(t_xp(t->xml[1], "string(//c:unitPrice)"),
+                           "14.2");
+    t_free(t);
+}
+
 /* --- hand-made X12 ------------------------------------------------------ */
 
 static void
@@ -625,6 +654,7 @@ main(void)
     s = CU_add_suite("invoice_edi", NULL, NULL);
     CU_add_test(s, "corpus 810 (two invoices)", test_corpus_810);
     CU_add_test(s, "corpus INVOIC D97A", test_corpus_invoic);
+    CU_add_test(s, "example 16", test_example_16);
     CU_add_test(s, "810 values", test_810_values);
     CU_add_test(s, "810 mapping errors", test_810_mapping_errors);
     CU_add_test(s, "810 map violations", test_810_map_violations);
