@@ -1,9 +1,10 @@
 /*
  * test_conformance.c - every file of the EDI corpus (tests/data/corpus,
  * real interchanges from other projects, see its PROVENANCE.md) through
- * the shared readers and, where it holds X12 850 or EDIFACT ORDERS,
- * through the supplier_edi plugin's decode and the core's validation of
- * each canonical order against schemas/order.xsd.
+ * the shared readers and, where it holds X12 850 or EDIFACT ORDERS (or
+ * X12 810, EDIFACT INVOIC), through the supplier_edi plugin's decode and
+ * the core's validation of each canonical order against
+ * schemas/order.xsd (each invoice against schemas/invoice.xsd).
  *
  * What each file must give is data in the table below: the transactions
  * (type, control number, segment count, whether marked in error), the
