@@ -9,7 +9,8 @@
  * What each file must give is data in the table below: the transactions
  * (type, control number, segment count, whether marked in error), the
  * exact diags with their positions, and for orders the order number,
- * line count and total amount of each document.  A row is one of:
+ * line count and total amount of each document (for invoices
+ * "invoice:NUMBER/LINES/TOTAL/ORDER").  A row is one of:
  *   READ     the file is sound; no diag at all
  *   REJECT   the file breaks the standard (on purpose, as its authors
  *            meant, or as our notes found); the diags say where
