@@ -80,16 +80,24 @@ x810_n2(struct sedi_run *run, const struct sg_edi_segment *seg,
 {
     const char *v = sg_edi_value(seg, element, 1);
     size_t n = strlen(v);
+    char text[24];
 
-    if (n == 0 || n > 14 || strspn(v, "0123456789") != n ||
-        sedi_decimal(v, '\0', out) != 0) {
-        sedi_diag(run, "supplier_edi.bad_amount", seg, NULL, element, 0,
-                  "%s%02d \"%s\" is not an amount of zero or more (N2: "
-                  "digits, two implied decimals)", seg->tag, element, v);
-        return -1;
+    /* The decimal mark put back where N2 implies it: "2554.38". */
+    if (n > 0 && n < 16 && strspn(v, "0123456789") == n) {
+        if (n == 1) {
+            snprintf(text, sizeof(text), "0.0%s", v);
+        } else {
+            snprintf(text, sizeof(text), "%.*s.%s", (int)(n - 2), v,
+                     v + n - 2);
+        }
+        if (sedi_decimal(text, '\0', out) == 0) {
+            return 0;
+        }
     }
-    *out /= 100;
-    return 0;
+    sedi_diag(run, "supplier_edi.bad_amount", seg, NULL, element, 0,
+              "%s%02d \"%s\" is not an amount of zero or more (N2: "
+              "digits, two implied decimals)", seg->tag, element, v);
+    return -1;
 }
 
 /* A decimal of type R, zero or more, for summary amounts (TXI02). */

@@ -396,6 +396,8 @@ test_810_values(void)
         "TXI*VA*12.5",
         "SAC*C*D240***1000",
         "SAC*A*C310***250",
+        "SAC*C*D500***5",
+        "SAC*C*D500***12345678901234",
         "CTT*2",
         NULL
     };
@@ -425,7 +427,10 @@ test_810_values(void)
                            "01234567890128");
     CU_ASSERT_STRING_EQUAL(t_xp(x, "string(//c:totalAmount)"), "72.5");
     CU_ASSERT_STRING_EQUAL(t_xp(x, "string(//c:taxAmount)"), "12.5");
-    CU_ASSERT_STRING_EQUAL(t_xp(x, "string(//c:charges)"), "10");
+    /* N2: 1000 is 10.00, 5 is 0.05, and fourteen digits (the twelve
+     * integer digits of the canonical Amount) still fit. */
+    CU_ASSERT_STRING_EQUAL(t_xp(x, "string(//c:charges)"),
+                           "123456789022.39");
     CU_ASSERT_STRING_EQUAL(t_xp(x, "string(//c:allowances)"), "2.5");
     t_free(t);
 }
