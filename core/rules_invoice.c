@@ -461,7 +461,7 @@ static int
 sg_ord_load(struct sg_ord *o, redisContext *c, const char *number,
             const char *supplier)
 {
-    const char *keys[2];
+    const char *keys[2], *v;
     redisReply *h = NULL;
     char *scoped = sg_xasprintf("%s~%s", number, supplier);
     int k, rc = -1;
@@ -475,7 +475,10 @@ sg_ord_load(struct sg_ord *o, redisContext *c, const char *number,
         if (h == NULL || h->type != REDIS_REPLY_ARRAY) {
             goto done;
         }
-        if (h->elements > 0) {
+        /* Other areas write fields on orders they only heard of; an
+         * order is known once the order rules filed it. */
+        v = sg_hash_get(h, "type");
+        if (v != NULL && strcmp(v, "order") == 0) {
             break;
         }
         freeReplyObject(h);
@@ -487,11 +490,11 @@ sg_ord_load(struct sg_ord *o, redisContext *c, const char *number,
     }
     o->known = 1;
     o->key = sg_xstrdup(keys[k]);
-    o->supplier = sg_xstrdup(sg_hash_get(h, "supplier"));
-    if (sg_hash_get(h, "currency") != NULL &&
-        sg_hash_get(h, "currency")[0] != '\0') {
-        o->currency = sg_xstrdup(sg_hash_get(h, "currency"));
-    }
+    /* A hash some other writer left without these stays comparable. */
+    v = sg_hash_get(h, "supplier");
+    o->supplier = v != NULL ? sg_xstrdup(v) : NULL;
+    v = sg_hash_get(h, "currency");
+    o->currency = v != NULL && v[0] != '\0' ? sg_xstrdup(v) : NULL;
     if (sg_hash_get(h, "stream") != NULL && sg_hash_get(h, "entry") != NULL &&
         sg_ord_read_lines(o, c, sg_hash_get(h, "stream"),
                           sg_hash_get(h, "entry")) != 0) {

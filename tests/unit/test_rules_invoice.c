@@ -432,6 +432,14 @@ test_held(void)
                            "order_unknown");
     CU_ASSERT_STRING_EQUAL(invoice_events("INV-10"), "invoice_mismatch");
 
+    /* An order only the tracking rules heard of is not known. */
+    freeReplyObject(cmd("HSET " SG_KEY_ORDER "PO-405 dispatched_at 1"));
+    apply_invoice("INV-15", "ACME", "PO-405", line(1, "CABLE", "1", "2.5"),
+                  NULL, NULL);
+    CU_ASSERT_STRING_EQUAL(inv_field("INV-15", "state"), "held");
+    CU_ASSERT_STRING_EQUAL(reasons("INV-15"), "order_unknown "
+                           "order_unknown");
+
     apply_invoice("INV-11", "ACME", NULL, line(1, "CABLE", "1", "2.5"),
                   NULL, NULL);
     CU_ASSERT_STRING_EQUAL(inv_field("INV-11", "state"), "held");
