@@ -316,6 +316,13 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
                 CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
         CFG_END()
     };
+    /* invoice matching (rules_invoice.c): percent, percent, amount */
+    cfg_opt_t invoice_opts[] = {
+        CFG_FLOAT("price_tolerance", 2, CFGF_NONE),
+        CFG_FLOAT("quantity_tolerance", 0, CFGF_NONE),
+        CFG_FLOAT("total_tolerance", 0.01, CFGF_NONE),
+        CFG_END()
+    };
     cfg_opt_t opts[] = {
         CFG_STR("log_level", "info", CFGF_NONE),
         CFG_STR("state_dir", "var", CFGF_NONE),
@@ -339,6 +346,7 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
         CFG_SEC("item", item_opts,
                 CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
         CFG_SEC("replenishment", replenishment_opts, CFGF_NONE),
+        CFG_SEC("invoice", invoice_opts, CFGF_NONE),
         CFG_END()
     };
     cfg_t *cfg = cfg_init(opts, first_pass ? CFGF_IGNORE_UNKNOWN : 0);
@@ -380,6 +388,10 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
     cfg_set_validate_func(cfg, "http|request_deadline", sg_check_positive);
     cfg_set_validate_func(cfg, "http|hmac_window", sg_check_positive);
     cfg_set_validate_func(cfg, "partner|rate_limit", sg_check_not_negative);
+    cfg_set_validate_func(cfg, "invoice|price_tolerance", sg_check_amount);
+    cfg_set_validate_func(cfg, "invoice|quantity_tolerance",
+                          sg_check_amount);
+    cfg_set_validate_func(cfg, "invoice|total_tolerance", sg_check_amount);
     cfg_set_validate_func(cfg, "partner|burst", sg_check_not_negative);
     cfg_set_validate_func(cfg, "partner|body_limit", sg_check_not_negative);
     cfg_set_validate_func(cfg, "supplier|order_format",
@@ -788,6 +800,18 @@ sg_config_read_carriers(struct sg_config *c, cfg_t *cfg)
     }
 }
 
+/* Invoice matching tolerances; the checks above refused negatives. */
+static void
+sg_config_read_invoice(struct sg_config *c, cfg_t *cfg)
+{
+    cfg_t *inv = cfg_getsec(cfg, "invoice");
+
+    c->invoice_price_tolerance = cfg_getfloat(inv, "price_tolerance");
+    c->invoice_quantity_tolerance = cfg_getfloat(inv,
+                                                 "quantity_tolerance");
+    c->invoice_total_tolerance = cfg_getfloat(inv, "total_tolerance");
+}
+
 static void
 sg_config_read(struct sg_config *c, cfg_t *cfg, struct sg_errors *errs)
 {
@@ -841,6 +865,7 @@ sg_config_read(struct sg_config *c, cfg_t *cfg, struct sg_errors *errs)
     sg_config_read_channels(c, cfg);
     sg_config_read_items(c, cfg, errs);
     sg_config_read_feedback(c, cfg, errs);
+    sg_config_read_invoice(c, cfg);
 }
 
 static void

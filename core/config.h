@@ -177,6 +177,11 @@ struct sg_config {
     long repl_backoff;          /* seconds before the first retry,
                                    doubled after each failure */
 
+    /* invoice matching (rules_invoice.c) */
+    double invoice_price_tolerance;     /* percent off the order price */
+    double invoice_quantity_tolerance;  /* percent over ordered/shipped */
+    double invoice_total_tolerance;     /* amount the total may be off */
+
     void *cfg;              /* the libconfuse tree, owned */
 };
 

@@ -160,6 +160,28 @@
  *                          first_response_met, first_response_late,
  *                          ticket_resolved, follow_up_recorded,
  *                          update_ignored, escalation, follow_up_due
+ * As the invoice rules (rules_invoice.c) use them:
+ *   sg:invoice:<number>    hash: one supplier invoice (under
+ *                          "<number>~<supplier>" when another supplier's
+ *                          invoice holds the number).  Fields: type,
+ *                          invoice, state (matched | mismatch | held),
+ *                          invoice_type, invoice_date, supplier,
+ *                          supplier_known, order, ship_notice, currency,
+ *                          total (stated), computed, orders (JSON [{order,
+ *                          filed_as, known}]), reasons (JSON [{code,
+ *                          message, line}]), lines (JSON), n_lines,
+ *                          received, msg, entry, stream, partner
+ *   sg:invoice:<number>:history  list of JSON events, oldest first
+ *   sg:order:<number>:invoices  set of invoice keys billing the order
+ *   sg:order:<number>:invoiced  hash: order line number -> quantity
+ *                          billed by matched invoices (HINCRBYFLOAT)
+ *   sg:order:<number>:shipped   hash: item -> quantity shipped on the
+ *                          order; read by the invoice rules, to be
+ *                          written by the ship notice rules
+ *   sg:order:<number>:history   also invoice_matched / invoice_mismatch
+ *   sg:events              subject "invoice", field invoice: types
+ *                          invoice_matched, invoice_mismatch (detail:
+ *                          state, reasons), duplicate_invoice
  */
 #ifndef SG_KEYS_H
 #define SG_KEYS_H
@@ -192,5 +214,6 @@
 #define SG_KEY_LOT          "sg:lot:"
 #define SG_KEY_SUPPLIER_COMPLAINTS "sg:complaints:supplier:"
 #define SG_KEY_COMPLAINT_COUNTS "sg:complaints:counts"
+#define SG_KEY_INVOICE      "sg:invoice:"
 
 #endif /* SG_KEYS_H */

@@ -93,6 +93,9 @@ for tk in "${keys[@]}"; do
     feedback)
         jq -r '"ticket \(.ticket // .id): \(.state), \(.category // "") \(.severity // ""), supplier \(.link.supplier // "unknown") (via \(.link.via // "-")), escalations \(.escalations | length)"' \
             <<<"$(fetch "/v1/feedback/$k")" ;;
+    invoice)
+        jq -r '"invoice \(.invoice) (order \(.order // "-")): \(.state), total \(.total // "-"), reasons: \([.reasons[]?.code] | join(", ") | if . == "" then "none" else . end)"' \
+            <<<"$(fetch "/v1/invoices/$k")" ;;
     esac
 done
 [ "$keep" = 1 ] && echo "gateway left running as pid $pid"

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "supplier_edi.h"
+#include "invoice.h"
 
 /* --- context ------------------------------------------------------------ */
 
@@ -47,7 +48,8 @@ static const struct sg_option sedi_options[] = {
 static int
 sedi_load_maps(struct sedi_ctx *ctx, const void *config)
 {
-    static const char *const sets[] = {"850", "ORDERS", NULL};
+    static const char *const sets[] = {"850", "ORDERS", "810", "INVOIC",
+                                       NULL};
     const struct sg_host *host = ctx->host;
     const char *dir = NULL;
     char *owned = NULL, err[512];
@@ -803,10 +805,14 @@ sedi_on_tx(void *arg, const struct sg_edi_transaction *tx)
     if (run->stop) {
         return -1;
     }
+    if (sedi_is_invoice(tx)) {
+        return sedi_invoice_tx(run, tx);
+    }
     if (strcmp(tx->env.set_type, x12 ? "850" : "ORDERS") != 0) {
         sedi_diag(run, "supplier_edi.unsupported_set", head, NULL,
                   x12 ? 1 : 2, x12 ? 0 : 1, "%s %s is not an order: this "
-                  "plugin decodes X12 850 and EDIFACT ORDERS only",
+                  "plugin decodes X12 850 and EDIFACT ORDERS (and 810, "
+                  "INVOIC invoices) only",
                   x12 ? "transaction set" : "message",
                   tx->env.set_type[0] ? tx->env.set_type : "(no type)");
         return run->stop ? -1 : 0;
@@ -905,7 +911,8 @@ sedi_sniff(const unsigned char *data, size_t len)
         if (sg_edi_sniff_set(data, len, set, sizeof(set)) < 0) {
             return 10;
         }
-        return strcmp(set, "850") == 0 || strcmp(set, "ORDERS") == 0
+        return strcmp(set, "850") == 0 || strcmp(set, "ORDERS") == 0 ||
+               strcmp(set, "810") == 0 || strcmp(set, "INVOIC") == 0
                ? 90 : 0;
     }
     /* Any plugin may take XML; say so without insisting. */
@@ -933,7 +940,8 @@ static const char *const sedi_content_types[] = {
     "text/xml", NULL
 };
 
-static const char *const sedi_document_types[] = {"order", NULL};
+static const char *const sedi_document_types[] = {"order", "invoice",
+                                                  NULL};
 
 const struct sg_plugin sg_plugin_descriptor = {
     SG_PLUGIN_HEADER,

@@ -540,6 +540,38 @@ test_duplicate_window(void)
     sg_errors_free(&errs);
 }
 
+/* The invoice tolerances: shipped values, defaults, negatives refused. */
+static void
+test_invoice_tolerances(void)
+{
+    struct sg_errors errs;
+    struct sg_config *c;
+
+    sg_errors_init(&errs, 50);
+    c = sg_config_load(sg_test_srcpath("conf/supplygate.conf"),
+                       sg_no_options, NULL, &errs);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_DOUBLE_EQUAL(c->invoice_price_tolerance, 2.0, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(c->invoice_quantity_tolerance, 0, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(c->invoice_total_tolerance, 0.01, 1e-9);
+    sg_config_free(c);
+    sg_errors_free(&errs);
+
+    c = sg_load_text("invoice {\n price_tolerance = 5.5\n}\n",
+                     sg_no_options, &errs);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_DOUBLE_EQUAL(c->invoice_price_tolerance, 5.5, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(c->invoice_total_tolerance, 0.01, 1e-9);
+    sg_config_free(c);
+    sg_errors_free(&errs);
+
+    c = sg_load_text("invoice {\n total_tolerance = -1\n}\n",
+                     sg_no_options, &errs);
+    CU_ASSERT_PTR_NULL(c);
+    CU_ASSERT_TRUE(sg_errors_mention(&errs, "must not be negative"));
+    sg_errors_free(&errs);
+}
+
 int
 main(void)
 {
@@ -568,6 +600,7 @@ main(void)
     CU_add_test(s, "durations and dates", test_durations_and_dates);
     CU_add_test(s, "carrier registry and delivery limit", test_carriers);
     CU_add_test(s, "queue duplicate_window", test_duplicate_window);
+    CU_add_test(s, "invoice tolerances", test_invoice_tolerances);
     rc = sg_test_run();
     sg_test_rmdir(tmp);
     free(tmp);

@@ -1,14 +1,16 @@
 /*
  * test_conformance.c - every file of the EDI corpus (tests/data/corpus,
  * real interchanges from other projects, see its PROVENANCE.md) through
- * the shared readers and, where it holds X12 850 or EDIFACT ORDERS,
- * through the supplier_edi plugin's decode and the core's validation of
- * each canonical order against schemas/order.xsd.
+ * the shared readers and, where it holds X12 850 or EDIFACT ORDERS (or
+ * X12 810, EDIFACT INVOIC), through the supplier_edi plugin's decode and
+ * the core's validation of each canonical order against
+ * schemas/order.xsd (each invoice against schemas/invoice.xsd).
  *
  * What each file must give is data in the table below: the transactions
  * (type, control number, segment count, whether marked in error), the
  * exact diags with their positions, and for orders the order number,
- * line count and total amount of each document.  A row is one of:
+ * line count and total amount of each document (for invoices
+ * "invoice:NUMBER/LINES/TOTAL/ORDER").  A row is one of:
  *   READ     the file is sound; no diag at all
  *   REJECT   the file breaks the standard (on purpose, as its authors
  *            meant, or as our notes found); the diags say where
@@ -91,16 +93,22 @@ static const struct conf_case conf_cases[] = {
      "000000020.1.810#000000001/32 000000020.1.810#000000002/22 "
      "000000020.165.850#000191240/17",
      "",
+     "invoice:00001/7/2554.38/A99999-01 invoice:00001/2/2554.38/A99999-04 "
      "S115921858/4/-",
-     "supplier_edi.unsupported_set@3:ST:1:0 "
-     "supplier_edi.unsupported_set@35:ST:1:0",
-     "two groups of two versions; the plugin takes the 850 and says the "
-     "810s are not orders"},
+     "",
+     "two groups of two versions; both 810s (004010 map) become invoices "
+     "and the 850 an order.  The second 810 bills 150 x 12.34 but keeps "
+     "the first's TDS 255438: well formed, its total is the invoice "
+     "rules' to flag (total_mismatch)"},
     {"x12/810-edinet-bom-tab-indented-short-isa.edi", REJECT, 1,
      "000000001.1.810#0001/64!",
      "x12.isa_length@1:ISA:2:0 x12.isa_length@1:ISA:4:0 "
-     "x12.isa_length@1:ISA:8:0", NO_ORDERS,
-     "ISA02, ISA04 and ISA08 not padded: the ISA is not fixed width"},
+     "x12.isa_length@1:ISA:8:0",
+     "",
+     "x12.isa_length@1:ISA:2:0 x12.isa_length@1:ISA:4:0 "
+     "x12.isa_length@1:ISA:8:0",
+     "ISA02, ISA04 and ISA08 not padded: the ISA is not fixed width; the "
+     "810 is refused whole, no invoice"},
     {"x12/837-imsweb-isa-wrong-length.edi", REJECT, 1,
      "000000905.1.837#987654/34!",
      "x12.isa_length@1:ISA:2:0 x12.se_count@36:SE:1:0", NO_ORDERS,
@@ -267,35 +275,52 @@ static const struct conf_case conf_cases[] = {
     {"edifact/INVOIC-edinet-bom-indented-no-bgm.edi", REJECT, 1,
      "1..INVOIC#12/102!",
      "edifact.unt_count@103:UNT:1:0 edifact.unt_control@103:UNT:2:0",
-     NO_ORDERS,
-     "BOM and indentation read; UNT+13+1 for UNH 12 of 102 segments "
-     "(IATB is not checked; the missing BGM is for a directory)"},
+     "",
+     "edifact.unt_count@103:UNT:1:0 edifact.unt_control@103:UNT:2:0",
+     "BOM and indentation read; UNT+13+1 for UNH 12 of 102 segments, "
+     "so the D01B EANCOM invoice (no map for D01B; its missing BGM "
+     "would be the mapper's) is refused whole"},
     {"edifact/INVOIC-pydifact-trailing-component-separator.edi", READ, 1,
      "PAYO0012101221..INVOIC#1/24",
-     "", NO_ORDERS,
-     "an empty last component"},
+     "",
+     "invoice:1060113800026/1/1960.29/-",
+     "",
+     "an empty last component; a D97A invoice (map: the D96A diagram) "
+     "with one line priced 3630.1724 per 100 (PRI 5284), order X18V00003 "
+     "named on the line only"},
     {"edifact/INVOIC-smooks-d03b-una-syntax4.edi", REJECT, 1,
      "17..INVOIC#30/35!",
      "edifact.bad_date@1:UNB:4:1 edifact.unt_count@36:UNT:1:0",
-     NO_ORDERS,
+     "",
+     "edifact.bad_date@1:UNB:4:1 edifact.unt_count@36:UNT:1:0",
      "released apostrophe read; a 6-digit UNB date under syntax 4; "
-     "UNT01 36 for 35 segments"},
+     "UNT01 36 for 35 segments: the D03B invoice is refused whole"},
     {"edifact/INVOIC-staedi-d93a-decimal-comma.edi", REJECT, 1,
      "9908021557..INVOIC#INVOIC0001/28!",
      "edifact.charset@7:NAD:3:1 edifact.charset@8:NAD:3:1 "
      "edifact.charset@10:IMD:3:4 edifact.charset@15:IMD:3:4 "
-     "edifact.charset@20:IMD:3:4", NO_ORDERS,
-     "decimal comma UNA read; lower case and UTF-8 under UNOA"},
+     "edifact.charset@20:IMD:3:4",
+     "",
+     "edifact.charset@7:NAD:3:1 edifact.charset@8:NAD:3:1 "
+     "edifact.charset@10:IMD:3:4 edifact.charset@15:IMD:3:4 "
+     "edifact.charset@20:IMD:3:4",
+     "decimal comma UNA read; lower case and UTF-8 under UNOA break "
+     "the syntax level: the D93A invoice is refused whole"},
     {"edifact/INVOIC-staedi-d97b-bad-values.edi", REJECT, 1,
      "00000000000778..INVOIC#00000000000117/25!",
-     "edifact.charset@14:PRI:1:2", NO_ORDERS,
-     "meant invalid (NAD+BYZZ, QTY 1020A: not checked, INVOIC is no "
-     "plugin's); refused for '$' under UNOA"},
+     "edifact.charset@14:PRI:1:2",
+     "",
+     "edifact.charset@14:PRI:1:2",
+     "meant invalid (NAD+BYZZ, QTY 1020A); refused by the reader for "
+     "'$' under UNOA before the D97B map or the mapper see it"},
     {"edifact/INVOIC-staedi-d97b-una-custom-delimiters.edi", REJECT, 1,
      "00000000000778..INVOIC#00000000000117/24!",
-     "edifact.bad_release@1:UNB:3:1", NO_ORDERS,
+     "edifact.bad_release@1:UNB:3:1",
+     "",
+     "edifact.bad_release@1:UNB:3:1",
      "UNA '=*.? ~' read; '?4' releases a digit, which the release "
-     "character may not, and the broken UNB marks the message"},
+     "character may not, and the broken UNB marks the message: no "
+     "invoice"},
     {"edifact/INVOIC-staedi-d97b-wrapped-50-columns.edi", KNOWN, 1,
      "000\n00000000778..INVOIC#00000000000117/24!",
      "edifact.charset@3::0:1 edifact.charset@6::0:1 "
@@ -303,14 +328,22 @@ static const struct conf_case conf_cases[] = {
      "edifact.charset@11:QTY:1:2 edifact.charset@15:LIN:3:1 "
      "edifact.charset@18::0:1 edifact.charset@22:MOA:1:2 "
      "edifact.charset@26:UNZ:2:1 edifact.unz_control@26:UNZ:2:0",
-     NO_ORDERS,
+     "",
+     "edifact.charset@3::0:1 edifact.charset@6::0:1 "
+     "edifact.charset@7:NAD:4:1 edifact.charset@8:CUX:1:1 "
+     "edifact.charset@11:QTY:1:2 edifact.charset@15:LIN:3:1 "
+     "edifact.charset@18::0:1 edifact.charset@22:MOA:1:2 "
+     "edifact.charset@26:UNZ:2:1 edifact.unz_control@26:UNZ:2:0",
      "hard-wrapped at 50 columns: the reader does not unwrap "
      "(docs/LIMITS.md); each line break inside a segment is refused "
      "where it is"},
     {"edifact/INVOIC-staedi-d97b.edi", REJECT, 1,
      "00000000000778..INVOIC#00000000000117/24!",
-     "edifact.charset@7:NAD:4:1", NO_ORDERS,
-     "UTF-8 'U' with diaeresis under UNOA"},
+     "edifact.charset@7:NAD:4:1",
+     "",
+     "edifact.charset@7:NAD:4:1",
+     "UTF-8 'U' with diaeresis under UNOA: the D97B invoice is refused "
+     "whole"},
     {"edifact/ORDERS-edifactrs-d96a-malformed-no-envelope.edi", REJECT, -1,
      "",
      "edifact.missing_unb@1:UNB:0:0", NO_ORDERS,
@@ -509,6 +542,40 @@ conf_xpath(xmlDocPtr doc, const char *expr, char *out, size_t size)
     xmlXPathFreeContext(xc);
 }
 
+/* An invoice from the plugin: validated against invoice.xsd, then noted
+ * as "invoice:NUMBER/LINES/TOTAL/ORDER" among the documents. */
+static int
+conf_invoice(struct conf_sink *t, const struct sg_document *d)
+{
+    struct sg_errors errs;
+    char number[128], lines[32], total[64], order[128], word[384];
+    xmlDocPtr doc = NULL;
+
+    sg_errors_init(&errs, 0);
+    if (sg_schemas_validate(schemas, d->type, d->xml, d->xml_len,
+                            &errs) == 0) {
+        doc = sg_xml_read(d->xml, d->xml_len, &errs);
+    }
+    sg_errors_free(&errs);
+    if (doc == NULL) {
+        t->invalid++;
+        return 0;
+    }
+    conf_xpath(doc, "string(/c:invoice/c:invoiceNumber)", number,
+               sizeof(number));
+    conf_xpath(doc, "count(/c:invoice/c:lines/c:line)", lines,
+               sizeof(lines));
+    conf_xpath(doc, "string(/c:invoice/c:totalAmount)", total,
+               sizeof(total));
+    conf_xpath(doc, "string(/c:invoice/c:orderNumber)", order,
+               sizeof(order));
+    xmlFreeDoc(doc);
+    snprintf(word, sizeof(word), "invoice:%s/%s/%s/%s", number, lines,
+             total[0] ? total : "-", order[0] ? order : "-");
+    conf_add_word(&t->orders, word);
+    return 0;
+}
+
 /* A document from the plugin: validated as the core does, then its
  * key values noted. */
 static int
@@ -520,6 +587,9 @@ conf_document(struct sg_sink *sink, const struct sg_document *d)
     xmlDocPtr doc;
 
     sg_errors_init(&errs, 0);
+    if (strcmp(d->type, "invoice") == 0) {
+        return conf_invoice(t, d);
+    }
     if (strcmp(d->type, "order") != 0 ||
         sg_schemas_validate(schemas, d->type, d->xml, d->xml_len,
                             &errs) != 0) {
@@ -575,7 +645,8 @@ conf_same(const char *what, const char *file, const char *want,
 static int
 conf_has_orders(const char *sets)
 {
-    return strstr(sets, "850#") != NULL || strstr(sets, "ORDERS#") != NULL;
+    return strstr(sets, "850#") != NULL || strstr(sets, "ORDERS#") != NULL ||
+           strstr(sets, "810#") != NULL || strstr(sets, "INVOIC#") != NULL;
 }
 
 static void

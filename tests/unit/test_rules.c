@@ -1038,7 +1038,7 @@ test_failures(void)
     sg_errors_free(&errs);
 
     /* A type with no rules yet. */
-    x.e.type = "invoice";
+    x.e.type = "quotation";
     CU_ASSERT_EQUAL(sg_rules_apply(rules, c, &x.e, T, &errs),
                     SG_RULES_FAILED);
     CU_ASSERT_EQUAL_FATAL(errs.n, 1);
