@@ -200,6 +200,42 @@ long sg_edi_read_stream(enum sg_edi_syntax syntax, sg_edi_read_fn read_fn,
                         sg_edi_diag_fn diag_fn, void *arg);
 
 /*
+ * For a plugin's decode_stream(): the first bytes of a body pulled
+ * through read_fn, kept to sniff the syntax, then handed out again
+ * before the rest of the body.
+ */
+#define SG_EDI_HEAD_BYTES 4096
+
+struct sg_edi_head {
+    unsigned char buf[SG_EDI_HEAD_BYTES];
+    size_t len;                 /* bytes in buf */
+    size_t off;                 /* of them, handed out again */
+    int eof;                    /* the body ends within buf */
+    sg_edi_read_fn read_fn;
+    void *read_arg;
+};
+
+/* Pull the first bytes of a body (up to SG_EDI_HEAD_BYTES, fewer only
+ * when it is shorter) into h.  Returns 0, or -1 when read_fn failed.
+ * XXX: a body starting with more than SG_EDI_HEAD_BYTES of blanks is
+ * not recognised as EDI by sg_edi_sniff(h->buf, h->len); decode()
+ * would see past them. */
+int sg_edi_head_fill(struct sg_edi_head *h, sg_edi_read_fn read_fn,
+                     void *read_arg);
+
+/* An sg_edi_read_fn over h: its bytes again, then the rest. */
+long sg_edi_head_read(void *head, unsigned char *buf, size_t n);
+
+/*
+ * The whole body in memory (the head and the rest), when it holds at
+ * most max bytes: returns it, the caller frees it, and sets *len.
+ * NULL with *len 0 when read_fn failed, max + 1 when the body is
+ * longer than max (reading stops there).
+ */
+unsigned char *sg_edi_head_read_all(struct sg_edi_head *h, size_t max,
+                                    size_t *len);
+
+/*
  * Fill d for a problem at an element of seg (seg may be NULL: no
  * position; tag NULL: seg's own tag): what plugins report when a value
  * the reader handed them is wrong.  code, text and tag are borrowed.

@@ -203,3 +203,78 @@ sg_edi_read(enum sg_edi_syntax syntax, const unsigned char *data,
     return sg_edi_read_stream(syntax, sg_edi_memory_read, &m, tx_fn,
                               diag_fn, arg);
 }
+
+int
+sg_edi_head_fill(struct sg_edi_head *h, sg_edi_read_fn read_fn,
+                 void *read_arg)
+{
+    long got;
+
+    memset(h, 0, sizeof(*h));
+    h->read_fn = read_fn;
+    h->read_arg = read_arg;
+    while (h->len < sizeof(h->buf)) {
+        got = read_fn != NULL ? read_fn(read_arg, h->buf + h->len,
+                                        sizeof(h->buf) - h->len) : 0;
+        if (got < 0 || (size_t)got > sizeof(h->buf) - h->len) {
+            return -1;
+        }
+        if (got == 0) {
+            h->eof = 1;
+            break;
+        }
+        h->len += (size_t)got;
+    }
+    return 0;
+}
+
+long
+sg_edi_head_read(void *head, unsigned char *buf, size_t n)
+{
+    struct sg_edi_head *h = head;
+
+    if (h->off < h->len) {
+        if (n > h->len - h->off) {
+            n = h->len - h->off;
+        }
+        memcpy(buf, h->buf + h->off, n);
+        h->off += n;
+        return (long)n;
+    }
+    if (h->eof || h->read_fn == NULL) {
+        return 0;
+    }
+    return h->read_fn(h->read_arg, buf, n);
+}
+
+unsigned char *
+sg_edi_head_read_all(struct sg_edi_head *h, size_t max, size_t *len)
+{
+    size_t cap = h->len + SG_EDI_PIECE, n = 0;
+    unsigned char *body = sg_xmalloc(cap);
+    long got;
+
+    for (;;) {
+        if (cap - n < SG_EDI_PIECE) {
+            cap *= 2;
+            body = sg_xrealloc(body, cap);
+        }
+        got = sg_edi_head_read(h, body + n, SG_EDI_PIECE);
+        if (got < 0 || (size_t)got > SG_EDI_PIECE) {
+            free(body);
+            *len = 0;
+            return NULL;
+        }
+        if (got == 0) {
+            break;
+        }
+        n += (size_t)got;
+        if (n > max) {
+            free(body);
+            *len = max + 1;
+            return NULL;
+        }
+    }
+    *len = n;
+    return body;
+}
