@@ -27,12 +27,21 @@
  * Is the first line break of the body the segment terminator itself?
  * Then the body ends its segments with line breaks and is not wrapped:
  * an X12 ISA whose 16th element ends the line, or a UNA whose last
- * byte is the break.  p holds the first line, w bytes before its break.
+ * byte is the break, and the next line starts with a tag.  When it
+ * starts with a byte that could be the terminator ("~", "'"), the
+ * break fell just before it: a wrap.  p holds the first line, w bytes
+ * before its break; next is the first byte of the second line, or -1.
  */
 static int
-sg_edi_unwrap_is_terminator(const unsigned char *p, size_t w)
+sg_edi_unwrap_is_terminator(const unsigned char *p, size_t w, int next)
 {
     size_t i = 0, n = 0, sep16 = 0;
+
+    if (next >= 0 && !((next >= '0' && next <= '9') ||
+                       (next >= 'A' && next <= 'Z') ||
+                       (next >= 'a' && next <= 'z'))) {
+        return 0;
+    }
 
     if (w >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
         i = 3;
@@ -136,8 +145,7 @@ sg_edi_unwrap_decide(struct sg_edi_unwrap *u, int eof)
     u->width = a - (size_t)u->crlf;
     u->width_chars = sg_edi_unwrap_chars(u->probe, u->width);
     if (u->width == 0 || u->width > SG_EDI_UNWRAP_MAX_WIDTH ||
-        !sg_edi_unwrap_unbroken(u->probe, u->width) ||
-        sg_edi_unwrap_is_terminator(u->probe, u->width)) {
+        !sg_edi_unwrap_unbroken(u->probe, u->width)) {
         return sg_edi_unwrap_off(u);
     }
 
@@ -148,7 +156,9 @@ sg_edi_unwrap_decide(struct sg_edi_unwrap *u, int eof)
         memchr(u->probe + s, '\n', u->probe_len - s) == NULL) {
         return 0;
     }
-    if (!sg_edi_unwrap_second_line(u, s, eof)) {
+    if (sg_edi_unwrap_is_terminator(u->probe, u->width,
+                                    s < u->probe_len ? u->probe[s] : -1) ||
+        !sg_edi_unwrap_second_line(u, s, eof)) {
         return sg_edi_unwrap_off(u);
     }
     u->state = SG_EDI_WRAP_ON;
