@@ -471,7 +471,7 @@ test_not_uniformly_wrapped(void)
     free(got);
 }
 
-/* --- caps ------------------------------------------------------------------ */
+/* --- caps -------------------------------------------------------------- */
 
 /* A segment over SG_EDI_MAX_SEGMENT_BYTES: reported, cut, skipped to its
  * terminator; the segments after it read as usual. */
