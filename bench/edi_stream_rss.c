@@ -236,7 +236,7 @@ rss_write_edifact(const char *srcdir, const char *path, size_t target)
     return n;
 }
 
-/* --- the sink -------------------------------------------------------------- */
+/* --- the sink ---------------------------------------------------------- */
 
 static int
 rss_document(struct sg_sink *sink, const struct sg_document *doc)

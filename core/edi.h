@@ -168,6 +168,9 @@ typedef int (*sg_edi_tx_fn)(void *arg, const struct sg_edi_transaction *tx);
  * (one segment each, terminator not a line break) is unwrapped too;
  * harmless, the breaks removed lie between segments, where blanks are
  * skipped anyway.
+ * XXX: in a body wrapped for a while and then not, the breaks removed
+ * before the first one out of step stay removed: knowing better would
+ * mean holding the whole body.
  * XXX: no segment dictionary: syntax notes, element lengths and code
  * lists are not checked.
  * XXX: UNOX, IATA, IATB and KECA are accepted but not checked
@@ -194,6 +197,9 @@ typedef long (*sg_edi_read_fn)(void *read_arg, unsigned char *buf,
  * SG_EDI_MAX_TX_BYTES), never by the body.  Returns as sg_edi_read(),
  * or -2 when read_fn failed: nothing is reported or handed over after
  * the failure, and the caller says why.
+ * XXX: the control numbers of a group (ST02) or interchange (UNH 0062)
+ * are kept for the duplicate check, some 50 bytes a set: that memory
+ * grows with the number of sets, not with their size.
  */
 long sg_edi_read_stream(enum sg_edi_syntax syntax, sg_edi_read_fn read_fn,
                         void *read_arg, sg_edi_tx_fn tx_fn,
