@@ -260,7 +260,9 @@ int sg_edi_sniff(const unsigned char *data, size_t len);
  * UNH message type ("IFTSTA", "ORDERS").  Writes it NUL-terminated into
  * out and returns the syntax, or -1 with out "" when the body is not
  * EDI or no ST / UNH can be found.  Only looks, never reports: the
- * reader says what is wrong with a body it can read.
+ * reader says what is wrong with a body it can read.  When no ST / UNH
+ * is seen, the first 64 KB are looked at again with every line break
+ * taken out, for a hard-wrapped body whose wrap cuts the tag.
  */
 int sg_edi_sniff_set(const unsigned char *data, size_t len, char *out,
                      size_t outlen);

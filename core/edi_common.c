@@ -1048,9 +1048,42 @@ sg_edi_sniff_edifact(const unsigned char *data, size_t len, size_t i,
     return 0;
 }
 
+static int sg_edi_sniff_set_plain(const unsigned char *data, size_t len,
+                                  char *out, size_t outlen);
+
+/*
+ * A hard-wrapped body may have a break inside "ST*" or "UNH+": when the
+ * set type cannot be seen, look again at the first bytes with every
+ * line break taken out (the reader unwraps such a body; see edi.h).
+ */
+#define SG_EDI_SNIFF_UNWRAP 65536
+
 int
 sg_edi_sniff_set(const unsigned char *data, size_t len, char *out,
                  size_t outlen)
+{
+    unsigned char *flat;
+    size_t i, n = 0;
+    int syntax = sg_edi_sniff_set_plain(data, len, out, outlen);
+
+    if (syntax >= 0 || outlen == 0 || sg_edi_sniff(data, len) < 0 ||
+        memchr(data, '\n', len) == NULL) {
+        return syntax;
+    }
+    flat = sg_xmalloc(len < SG_EDI_SNIFF_UNWRAP ? len : SG_EDI_SNIFF_UNWRAP);
+    for (i = 0; i < len && n < SG_EDI_SNIFF_UNWRAP; i++) {
+        if (data[i] != '\n' && data[i] != '\r') {
+            flat[n++] = data[i];
+        }
+    }
+    syntax = sg_edi_sniff_set_plain(flat, n, out, outlen);
+    free(flat);
+    return syntax;
+}
+
+static int
+sg_edi_sniff_set_plain(const unsigned char *data, size_t len, char *out,
+                       size_t outlen)
 {
     int syntax = sg_edi_sniff(data, len);
     size_t i = 0;

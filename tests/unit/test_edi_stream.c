@@ -293,6 +293,7 @@ flat_file(const char *rel, size_t *len)
             data[n++] = data[i];
         }
     }
+    data[n] = '\0';            /* sg_test_read() left room for it */
     *len = n;
     return data;
 }
@@ -422,6 +423,34 @@ test_wrapped_utf8_position(void)
     CU_ASSERT(has(got, " 7 NAD@5:1|SE|005435656::16||B"));
     free(got);
     free(data);
+}
+
+/* The set type is seen through a wrap that cuts "ST*" or "UNH+". */
+static void
+test_wrapped_sniff(void)
+{
+    static const struct {
+        const char *rel, *tag, *type;
+    } files[] = {
+        {"x12/850-nodex12-vics.edi", "~ST*", "850"},
+        {"edifact/ORDERS-phpedifact-eancom-ok.edi", "'UNH+", "ORDERS"},
+    };
+    unsigned char *flat, *wrapped;
+    size_t len, wlen, i, width;
+    char type[8];
+
+    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        flat = flat_file(files[i].rel, &len);
+        /* The first line ends after the tag's first letter. */
+        width = (size_t)((unsigned char *)strstr((char *)flat,
+                                                 files[i].tag) - flat) + 2;
+        wrapped = wrap_body(flat, len, width, "\r\n", &wlen);
+        CU_ASSERT_EQUAL(wrapped[width], '\r');
+        CU_ASSERT(sg_edi_sniff_set(wrapped, wlen, type, sizeof(type)) >= 0);
+        CU_ASSERT_STRING_EQUAL(type, files[i].type);
+        free(wrapped);
+        free(flat);
+    }
 }
 
 /*
@@ -737,5 +766,6 @@ main(void)
     CU_add_test(s, "UTF-8 wrapped at 50 characters",
                 test_wrapped_utf8_position);
     CU_add_test(s, "not uniformly wrapped", test_not_uniformly_wrapped);
+    CU_add_test(s, "set type sniffed through a wrap", test_wrapped_sniff);
     return sg_test_run();
 }
