@@ -169,8 +169,10 @@ sg_edi_skip_blank(struct sg_edi_reader *r, int bom)
         if (strchr(" \t\r\n\f\v", c) != NULL && c != '\0' &&
             !sg_edi_is_delim(r, c)) {
             i++;
-            /* Blanks are done with: let the window drop them. */
-            sg_edi_advance(r, i);
+            /* Blanks are done with: let the window drop a long run. */
+            if (i - r->pos >= SG_EDI_PIECE) {
+                sg_edi_advance(r, i);
+            }
             continue;
         }
         break;
@@ -217,28 +219,38 @@ static int
 sg_edi_scan(struct sg_edi_reader *r, size_t *end, size_t *next)
 {
     const unsigned char *t = (const unsigned char *)r->delims.segment;
-    size_t tl = r->delims.segment_len, i = r->pos, avail;
+    size_t tl = r->delims.segment_len, i = r->pos, avail, stop, j, e;
+    size_t cap = r->pos + SG_EDI_MAX_SEGMENT_BYTES;
     unsigned char rel = (unsigned char)r->delims.release;
     unsigned char c;
 
     while ((avail = sg_edi_want(r, i, tl + 1)) > 0) {
-        if (i - r->pos >= SG_EDI_MAX_SEGMENT_BYTES) {
+        if (i >= cap) {
             *end = i;
             *next = i;
             return 2;
         }
-        c = SG_EDI_BYTE(r, i);
-        if (rel != 0 && c == rel) {
-            i += 2;
-            continue;
+        /* Walk what the window holds without asking for more, but for
+         * the last bytes, where a terminator may be cut. */
+        stop = avail > tl ? i + avail - tl : i + 1;
+        if (stop > cap) {
+            stop = cap;
         }
-        if (c == t[0] && avail >= tl &&
-            memcmp(SG_EDI_PTR(r, i), t, tl) == 0) {
-            *end = i;
-            *next = i + tl;
-            return 1;
+        e = stop - r->base;
+        for (j = i - r->base; j < e; j++) {
+            c = r->win[j];
+            if (rel != 0 && c == rel) {
+                j++;
+                continue;
+            }
+            if (c == t[0] && r->len - (r->base + j) >= tl &&
+                memcmp(r->win + j, t, tl) == 0) {
+                *end = r->base + j;
+                *next = *end + tl;
+                return 1;
+            }
         }
-        i++;
+        i = r->base + j;
     }
     *end = r->len;
     *next = r->len;
@@ -362,19 +374,21 @@ sg_edi_split(struct sg_edi_reader *r, size_t from, size_t to)
     struct sg_edi_split s;
     int charset_told = 0;
     size_t i, n, checked_to = from;
+    /* The segment's bytes: the window does not move while it is cut. */
+    const unsigned char *seg = SG_EDI_PTR(r, from);
 
     memset(&s, 0, sizeof(s));
     s.w = s.start = sg_edi_alloc(r, 2 * (to - from) + 2);
     r->splitting = 1;
     for (i = from; i < to; i++) {
-        unsigned char c = SG_EDI_BYTE(r, i);
+        unsigned char c = seg[i - from];
 
         if (rl != 0 && c == rl) {
-            if (i + 1 < to && (sg_edi_is_delim(r, SG_EDI_BYTE(r, i + 1)) ||
-                               SG_EDI_BYTE(r, i + 1) ==
+            if (i + 1 < to && (sg_edi_is_delim(r, seg[i + 1 - from]) ||
+                               seg[i + 1 - from] ==
                                (unsigned char)d->segment[0])) {
                 i++;
-                *s.w++ = (char)SG_EDI_BYTE(r, i);
+                *s.w++ = (char)seg[i - from];
                 continue;
             }
             sg_edi_report_at(r, "edifact.bad_release", i,
@@ -382,10 +396,10 @@ sg_edi_split(struct sg_edi_reader *r, size_t from, size_t to)
                              s.n_comps + 1,
                              "release character '%c' before '%c', which "
                              "is not a delimiter", rl,
-                             i + 1 < to ? SG_EDI_BYTE(r, i + 1) : ' ');
+                             i + 1 < to ? seg[i + 1 - from] : ' ');
             if (i + 1 < to) {
                 i++;
-                *s.w++ = (char)SG_EDI_BYTE(r, i);
+                *s.w++ = (char)seg[i - from];
             }
             continue;
         }
@@ -403,7 +417,7 @@ sg_edi_split(struct sg_edi_reader *r, size_t from, size_t to)
              * one report per segment is enough to reject it. */
             if (r->charset_level && !charset_told && i >= checked_to) {
                 n = sg_edi_charset_char(r->charset_level,
-                                        SG_EDI_PTR(r, i), to - i);
+                                        seg + (i - from), to - i);
                 if (n == 0) {
                     charset_told = 1;
                     sg_edi_report_at(r, "edifact.charset", i,
