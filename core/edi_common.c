@@ -601,7 +601,7 @@ sg_edi_report_at(struct sg_edi_reader *r, const char *code, size_t offset,
     struct sg_diag d;
     va_list ap;
     long line = r->seg_line;
-    size_t i = r->seg_off, line_start = r->seg_line_start;
+    size_t i = r->seg_off, line_start = r->seg_line_start, to;
 
     /* Diags inside a segment come in order: go on from the last one
      * (a segment of a million bad release characters is read in
@@ -611,12 +611,11 @@ sg_edi_report_at(struct sg_edi_reader *r, const char *code, size_t offset,
         line = r->at_line;
         line_start = r->at_line_start;
     }
-    if (offset > r->len) {
-        offset = r->len;
-    }
     if (offset > i) {
-        sg_edi_lines(r, i, offset, &line, &line_start);
-        i = offset;
+        /* The segment being cut is in the window. */
+        to = offset < r->len ? offset : r->len;
+        sg_edi_lines(r, i, to, &line, &line_start);
+        i = to;
     }
     r->at_off = i;
     r->at_line = line;
