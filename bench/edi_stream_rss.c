@@ -470,9 +470,15 @@ main(int argc, char **argv)
         return 1;
     }
     if (srcdir == NULL) {
-        /* SCHEMA_DIR is SRCDIR/schemas in every use so far. */
-        srcdir = sg_xstrdup(argv[2]);
-        *strrchr((char *)srcdir, '/') = '\0';
+        /* Without SG_SRCDIR, SCHEMA_DIR is taken as SRCDIR/schemas. */
+        char *up = sg_xstrdup(argv[2]), *slash = strrchr(up, '/');
+
+        if (slash != NULL) {
+            *slash = '\0';
+        } else {
+            strcpy(up, ".");
+        }
+        srcdir = up;
     }
     snprintf(x12, sizeof(x12), "%s/orders-850.edi", dir);
     snprintf(edifact, sizeof(edifact), "%s/orders-ORDERS.edi", dir);
