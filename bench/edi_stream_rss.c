@@ -475,10 +475,8 @@ main(int argc, char **argv)
 
         if (slash != NULL) {
             *slash = '\0';
-        } else {
-            strcpy(up, ".");
         }
-        srcdir = up;
+        srcdir = slash != NULL ? up : ".";
     }
     snprintf(x12, sizeof(x12), "%s/orders-850.edi", dir);
     snprintf(edifact, sizeof(edifact), "%s/orders-ORDERS.edi", dir);
