@@ -132,6 +132,11 @@ typedef int (*sg_edi_tx_fn)(void *arg, const struct sg_edi_transaction *tx);
  *   ends inside a segment whose terminator is not a line break);
  *   too_many_segments, too_many_elements, too_many_components,
  *   too_many_repeats;
+ *   segment_too_long (a segment longer than SG_EDI_MAX_SEGMENT_BYTES:
+ *   its first bytes are kept, the rest up to its terminator skipped),
+ *   transaction_too_large (a set or message whose segments take more
+ *   than SG_EDI_MAX_TX_BYTES: the rest of it is dropped, it is handed
+ *   over marked);
  *   edifact.charset (a character outside the repertoire the UNB
  *   syntax identifier declares, a control character such as a line
  *   break inside a segment included; once per segment);
@@ -151,11 +156,21 @@ typedef int (*sg_edi_tx_fn)(void *arg, const struct sg_edi_transaction *tx);
  * like any other: a partner declaring UNOA and sending lower case or
  * UTF-8 must fix its syntax identifier.
  *
- * XXX: the body must be in memory; a streamed body cannot be fed in
- * chunks yet although the reader keeps its own position and line.
- * XXX: line breaks inside X12 segments (bodies hard-wrapped at 80
- * columns) stay in the values; a partner sees a wrong value or count
- * diag.  In EDIFACT they are outside every repertoire (edifact.charset).
+ * A body hard-wrapped at a fixed width (a mail or FTP system that
+ * breaks every line after W bytes, segments or not) is unwrapped before
+ * it is read: when its first line is W bytes long and so is its second
+ * (or the second is the last), each line break found exactly W bytes
+ * after the previous one is removed, until one is not where it should
+ * be; from there on line breaks are data again.  Lines and columns in
+ * diags are those of the file as sent.  A body whose first line break
+ * is the X12 or UNA segment terminator is never unwrapped.
+ * XXX: a body whose first two lines have the same length by chance
+ * (one segment each, terminator not a line break) is unwrapped too;
+ * harmless, the breaks removed lie between segments, where blanks are
+ * skipped anyway.
+ * XXX: in a body wrapped for a while and then not, the breaks removed
+ * before the first one out of step stay removed: knowing better would
+ * mean holding the whole body.
  * XXX: no segment dictionary: syntax notes, element lengths and code
  * lists are not checked.
  * XXX: UNOX, IATA, IATB and KECA are accepted but not checked
@@ -165,6 +180,66 @@ typedef int (*sg_edi_tx_fn)(void *arg, const struct sg_edi_transaction *tx);
 long sg_edi_read(enum sg_edi_syntax syntax,
                  const unsigned char *data, size_t len,
                  sg_edi_tx_fn tx_fn, sg_edi_diag_fn diag_fn, void *arg);
+
+/*
+ * Where sg_edi_read_stream() pulls the body from: fill up to n bytes of
+ * buf and return how many, 0 at the end, -1 when the body cannot be
+ * read (the contract of struct sg_message's read()).
+ */
+typedef long (*sg_edi_read_fn)(void *read_arg, unsigned char *buf,
+                               size_t n);
+
+/*
+ * sg_edi_read() for a body pulled piece by piece: the same engine, the
+ * same diags and transactions, whatever the size of the pieces.  Memory
+ * is bounded by a window of a few segments (each at most
+ * SG_EDI_MAX_SEGMENT_BYTES) plus the largest transaction (at most
+ * SG_EDI_MAX_TX_BYTES), never by the body.  Returns as sg_edi_read(),
+ * or -2 when read_fn failed: nothing is reported or handed over after
+ * the failure, and the caller says why.
+ * XXX: the control numbers of a group (ST02) or interchange (UNH 0062)
+ * are kept for the duplicate check, some 50 bytes a set: that memory
+ * grows with the number of sets, not with their size.
+ */
+long sg_edi_read_stream(enum sg_edi_syntax syntax, sg_edi_read_fn read_fn,
+                        void *read_arg, sg_edi_tx_fn tx_fn,
+                        sg_edi_diag_fn diag_fn, void *arg);
+
+/*
+ * For a plugin's decode_stream(): the first bytes of a body pulled
+ * through read_fn, kept to sniff the syntax, then handed out again
+ * before the rest of the body.
+ */
+#define SG_EDI_HEAD_BYTES 4096
+
+struct sg_edi_head {
+    unsigned char buf[SG_EDI_HEAD_BYTES];
+    size_t len;                 /* bytes in buf */
+    size_t off;                 /* of them, handed out again */
+    int eof;                    /* the body ends within buf */
+    sg_edi_read_fn read_fn;
+    void *read_arg;
+};
+
+/* Pull the first bytes of a body (up to SG_EDI_HEAD_BYTES, fewer only
+ * when it is shorter) into h.  Returns 0, or -1 when read_fn failed.
+ * XXX: a body starting with more than SG_EDI_HEAD_BYTES of blanks is
+ * not recognised as EDI by sg_edi_sniff(h->buf, h->len); decode()
+ * would see past them. */
+int sg_edi_head_fill(struct sg_edi_head *h, sg_edi_read_fn read_fn,
+                     void *read_arg);
+
+/* An sg_edi_read_fn over h: its bytes again, then the rest. */
+long sg_edi_head_read(void *head, unsigned char *buf, size_t n);
+
+/*
+ * The whole body in memory (the head and the rest), when it holds at
+ * most max bytes: returns it, the caller frees it, and sets *len.
+ * NULL with *len 0 when read_fn failed, max + 1 when the body is
+ * longer than max (reading stops there).
+ */
+unsigned char *sg_edi_head_read_all(struct sg_edi_head *h, size_t max,
+                                    size_t *len);
 
 /*
  * Fill d for a problem at an element of seg (seg may be NULL: no
@@ -185,7 +260,9 @@ int sg_edi_sniff(const unsigned char *data, size_t len);
  * UNH message type ("IFTSTA", "ORDERS").  Writes it NUL-terminated into
  * out and returns the syntax, or -1 with out "" when the body is not
  * EDI or no ST / UNH can be found.  Only looks, never reports: the
- * reader says what is wrong with a body it can read.
+ * reader says what is wrong with a body it can read.  When no ST / UNH
+ * is seen, the first 64 KB are looked at again with every line break
+ * taken out, for a hard-wrapped body whose wrap cuts the tag.
  */
 int sg_edi_sniff_set(const unsigned char *data, size_t len, char *out,
                      size_t outlen);
@@ -218,15 +295,17 @@ const char *sg_edi_repeat_value(const struct sg_edi_segment *seg,
 #define SG_EDI_MAX_ELEMENTS     512     /* elements per segment */
 #define SG_EDI_MAX_COMPONENTS   128     /* components per element */
 #define SG_EDI_MAX_REPEATS      512     /* repetitions per element */
+#define SG_EDI_MAX_SEGMENT_BYTES (1024 * 1024)  /* raw bytes per segment */
+#define SG_EDI_MAX_TX_BYTES     (128 * 1024 * 1024) /* a transaction held */
 
 #ifdef SG_EDI_INTERNAL
 /*
  * What edi_common.c shares with edi_x12.c and edi_edifact.c.  Plugins
  * do not define SG_EDI_INTERNAL and never see this.
  *
- * The reader pulls one segment at a time from a byte range with the
- * delimiters in force; it keeps its own position, line and column, so
- * it can later be fed a buffer that grows chunk by chunk.
+ * The reader pulls one segment at a time from a window over the body
+ * with the delimiters in force; it keeps its own position, line and
+ * column, and the window is refilled from read_fn as it needs bytes.
  */
 struct sg_edi_arena;
 
@@ -236,12 +315,76 @@ struct sg_edi_seen {
     size_t n, cap;
 };
 
+/* What one call of read_fn is asked for. */
+#define SG_EDI_PIECE 65536
+
+/*
+ * Undoing a fixed-width wrap (edi_unwrap.c).  The width is counted in
+ * bytes and in UTF-8 characters, as wrapping tools count either.  The
+ * offsets (in the bytes the reader sees) where a removed break began a
+ * new line are queued, from the reader's position on, for counting
+ * lines as in the file as sent.
+ */
+#define SG_EDI_UNWRAP_MAX_WIDTH 4096
+#define SG_EDI_UNWRAP_PROBE (3 * SG_EDI_UNWRAP_MAX_WIDTH + 8)
+
+struct sg_edi_unwrap {
+    int state;                  /* SG_EDI_WRAP_PROBE, _ON, _OFF */
+    size_t width;               /* bytes per line before a break */
+    size_t width_chars;         /* the same in UTF-8 characters */
+    int crlf;                   /* breaks are CR LF, not LF alone */
+    size_t col, col_chars;      /* since the last break removed */
+    int pending_cr;             /* a CR at a break, its LF not yet seen */
+    size_t out;                 /* bytes handed on so far */
+    size_t *points;             /* line starts at removed breaks */
+    size_t head, n_points, cap_points;
+    unsigned char *probe;       /* the first bytes, held until decided */
+    size_t probe_len;
+};
+
+enum {
+    SG_EDI_WRAP_PROBE = 0,
+    SG_EDI_WRAP_ON,
+    SG_EDI_WRAP_OFF
+};
+
+/* Decide from u->probe whether the body is wrapped: 1 when decided, 0
+ * when more bytes are needed (never once eof is set). */
+int sg_edi_unwrap_decide(struct sg_edi_unwrap *u, int eof);
+
+/* Copy n bytes from in to out, removing the wrap breaks; out has room
+ * for n + 1 bytes.  Returns the bytes written. */
+size_t sg_edi_unwrap_run(struct sg_edi_unwrap *u, const unsigned char *in,
+                         size_t n, unsigned char *out);
+
+/* At the end of the body: write a CR still held (0 or 1 byte). */
+size_t sg_edi_unwrap_end(struct sg_edi_unwrap *u, unsigned char *out);
+
+/* Forget the line starts at or before off: the reader is past them. */
+void sg_edi_unwrap_forget(struct sg_edi_unwrap *u, size_t off);
+
 struct sg_edi_reader {
     enum sg_edi_syntax syntax;
-    const unsigned char *data;
+
+    /*
+     * The window (edi_stream.c): bytes base .. len - 1 of the body as
+     * the reader sees it (wrap breaks removed) are win[0 .. len - base).
+     * Every offset below counts from the start of the body; bytes before
+     * pos may be dropped whenever more are pulled.
+     */
+    unsigned char *win;
+    size_t win_cap;
+    size_t base;
     size_t len;
+    int eof;                    /* read_fn said 0 or failed */
+    int read_failed;            /* read_fn said -1: silence from now */
+    sg_edi_read_fn read_fn;
+    void *read_arg;
+    unsigned char *raw;         /* one piece as read_fn gives it */
+    struct sg_edi_unwrap wrap;
+
     size_t pos;                 /* next byte to read */
-    long line;                  /* line of data[pos], 1-based */
+    long line;                  /* line of byte pos, 1-based */
     size_t line_start;          /* offset where that line begins */
 
     sg_edi_tx_fn tx_fn;
@@ -282,6 +425,13 @@ struct sg_edi_reader {
     long tx_count;              /* segments seen, dropped ones included */
 
     struct sg_edi_arena *arena;
+    size_t arena_bytes;         /* held by the arena's blocks */
+    /* Where the arena stood before the segment just read, to give its
+     * memory back when the transaction drops it. */
+    struct sg_edi_arena *mark_block;
+    size_t mark_used;
+    int drop_seg;               /* the segment just read was dropped */
+    int tx_over;                /* the open transaction is too large */
     char text[320];             /* the diag sentence being built */
 
     /* ST02 of the open group, UNH 0062 of the interchange. */
@@ -289,10 +439,36 @@ struct sg_edi_reader {
 };
 
 void sg_edi_reader_init(struct sg_edi_reader *r, enum sg_edi_syntax syntax,
-                        const unsigned char *data, size_t len,
+                        sg_edi_read_fn read_fn, void *read_arg,
                         sg_edi_tx_fn tx_fn, sg_edi_diag_fn diag_fn,
                         void *arg);
 void sg_edi_reader_free(struct sg_edi_reader *r);
+
+/* Pull bytes until off + n are in the window or the body ends; returns
+ * how many bytes from off are there (0 when off is past the end). */
+size_t sg_edi_want_more(struct sg_edi_reader *r, size_t off, size_t n);
+
+static inline size_t
+sg_edi_want(struct sg_edi_reader *r, size_t off, size_t n)
+{
+    if (r->len >= off + n) {
+        return r->len - off;
+    }
+    return sg_edi_want_more(r, off, n);
+}
+
+/* The byte at offset off, and a pointer to it; off is in the window. */
+#define SG_EDI_BYTE(r, off) ((r)->win[(off) - (r)->base])
+#define SG_EDI_PTR(r, off) ((r)->win + ((off) - (r)->base))
+
+/* Count the lines that start in (from, to]: after a line break the
+ * body kept, or at a wrap break removed.  Updates *line and
+ * *line_start. */
+void sg_edi_lines(const struct sg_edi_reader *r, size_t from, size_t to,
+                  long *line, size_t *line_start);
+
+/* Move to offset to, counting the lines crossed. */
+void sg_edi_advance(struct sg_edi_reader *r, size_t to);
 
 /* Skip a byte order mark (bom != 0) and blanks; 0 at the end of data. */
 int sg_edi_skip_blank(struct sg_edi_reader *r, int bom);
@@ -308,9 +484,6 @@ int sg_edi_next_segment(struct sg_edi_reader *r, int header_ok);
 /* Take the bytes from r->pos to end as one segment and go on at next;
  * for the X12 ISA, whose end is found by counting. */
 void sg_edi_take_segment(struct sg_edi_reader *r, size_t end, size_t next);
-
-/* Go back to the start of the segment just read. */
-void sg_edi_unread(struct sg_edi_reader *r);
 
 /* Report a problem at a segment (seg may be NULL for "here"). */
 void sg_edi_report(struct sg_edi_reader *r, const char *code,

@@ -6,7 +6,8 @@
  *
  * Every value of a transaction lives in one arena that is emptied when
  * the transaction has been handed over, so a large interchange costs the
- * memory of its largest transaction, not of the whole body.
+ * memory of its largest transaction, not of the whole body; the bytes
+ * come through a window (edi_stream.c) that holds a few segments.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -43,6 +44,7 @@ sg_edi_alloc(struct sg_edi_reader *r, size_t n)
         a->used = 0;
         a->cap = cap;
         r->arena = a;
+        r->arena_bytes += hdr + cap;
     }
     p = (char *)a + hdr + a->used;
     a->used += n;
@@ -69,17 +71,46 @@ sg_edi_arena_reset(struct sg_edi_reader *r)
         keep->used = 0;
     }
     r->arena = keep;
+    r->arena_bytes = keep != NULL ?
+                     SG_EDI_ALIGN(sizeof(*keep)) + keep->cap : 0;
+}
+
+/* Note where the arena stands, before a segment is split into it. */
+static void
+sg_edi_arena_mark(struct sg_edi_reader *r)
+{
+    r->mark_block = r->arena;
+    r->mark_used = r->arena != NULL ? r->arena->used : 0;
+}
+
+/* Give back what the arena took since the mark: a segment dropped. */
+static void
+sg_edi_arena_release(struct sg_edi_reader *r)
+{
+    struct sg_edi_arena *a;
+
+    while (r->arena != NULL && r->arena != r->mark_block) {
+        a = r->arena;
+        r->arena = a->next;
+        r->arena_bytes -= SG_EDI_ALIGN(sizeof(*a)) + a->cap;
+        free(a);
+    }
+    if (r->arena != NULL) {
+        r->arena->used = r->mark_used;
+    }
 }
 
 void
 sg_edi_reader_init(struct sg_edi_reader *r, enum sg_edi_syntax syntax,
-                   const unsigned char *data, size_t len,
+                   sg_edi_read_fn read_fn, void *read_arg,
                    sg_edi_tx_fn tx_fn, sg_edi_diag_fn diag_fn, void *arg)
 {
     memset(r, 0, sizeof(*r));
     r->syntax = syntax;
-    r->data = data;
-    r->len = len;
+    r->read_fn = read_fn;
+    r->read_arg = read_arg;
+    r->raw = sg_xmalloc(SG_EDI_PIECE);
+    r->wrap.probe = sg_xmalloc(SG_EDI_UNWRAP_PROBE);
     r->line = 1;
     r->tx_fn = tx_fn;
     r->diag_fn = diag_fn;
@@ -101,21 +132,10 @@ sg_edi_reader_free(struct sg_edi_reader *r)
     free(r->comps);
     free(r->reps);
     free(r->elems);
-}
-
-/* Move to offset to, counting the lines crossed. */
-static void
-sg_edi_advance(struct sg_edi_reader *r, size_t to)
-{
-    const unsigned char *p = r->data + r->pos, *end = r->data + to;
-    const unsigned char *nl;
-
-    while (p < end && (nl = memchr(p, '\n', end - p)) != NULL) {
-        r->line++;
-        r->line_start = (nl - r->data) + 1;
-        p = nl + 1;
-    }
-    r->pos = to;
+    free(r->win);
+    free(r->raw);
+    free(r->wrap.probe);
+    free(r->wrap.points);
 }
 
 static int
@@ -132,23 +152,33 @@ sg_edi_is_delim(const struct sg_edi_reader *r, unsigned char c)
 int
 sg_edi_skip_blank(struct sg_edi_reader *r, int bom)
 {
-    size_t i = r->pos;
+    size_t i = r->pos, avail;
+    unsigned char c;
 
     for (;;) {
-        if (bom && r->len - i >= 3 && memcmp(r->data + i, "\xEF\xBB\xBF",
-                                             3) == 0) {
+        avail = sg_edi_want(r, i, 3);
+        if (bom && avail >= 3 && memcmp(SG_EDI_PTR(r, i), "\xEF\xBB\xBF",
+                                        3) == 0) {
             i += 3;
             continue;
         }
-        if (i < r->len && strchr(" \t\r\n\f\v", r->data[i]) != NULL &&
-            r->data[i] != '\0' && !sg_edi_is_delim(r, r->data[i])) {
+        if (avail == 0) {
+            break;
+        }
+        c = SG_EDI_BYTE(r, i);
+        if (strchr(" \t\r\n\f\v", c) != NULL && c != '\0' &&
+            !sg_edi_is_delim(r, c)) {
             i++;
+            /* Blanks are done with: let the window drop a long run. */
+            if (i - r->pos >= SG_EDI_PIECE) {
+                sg_edi_advance(r, i);
+            }
             continue;
         }
         break;
     }
     sg_edi_advance(r, i);
-    return r->pos < r->len;
+    return sg_edi_want(r, r->pos, 1) > 0;
 }
 
 static int
@@ -160,10 +190,10 @@ sg_edi_alnum(unsigned char c)
 
 /* Does an interchange header start at r->pos? */
 static int
-sg_edi_header_here(const struct sg_edi_reader *r)
+sg_edi_header_here(struct sg_edi_reader *r)
 {
-    const unsigned char *p = r->data + r->pos;
-    size_t avail = r->len - r->pos;
+    size_t avail = sg_edi_want(r, r->pos, 4);
+    const unsigned char *p = SG_EDI_PTR(r, r->pos);
 
     if (avail < 3) {
         return 0;
@@ -179,31 +209,48 @@ sg_edi_header_here(const struct sg_edi_reader *r)
 }
 
 /*
- * Find the terminator of the segment starting at r->pos.  A release
- * character hides the byte after it.  Returns 1 and the offsets of the
- * terminator and of the byte after it, or 0 when the data ends first.
+ * Find the terminator of the segment starting at r->pos, pulling bytes
+ * as needed.  A release character hides the byte after it.  Returns 1
+ * and the offsets of the terminator and of the byte after it, 0 when
+ * the data ends first, 2 when the segment goes on past
+ * SG_EDI_MAX_SEGMENT_BYTES (end and next are then where it was cut).
  */
 static int
-sg_edi_scan(const struct sg_edi_reader *r, size_t *end, size_t *next)
+sg_edi_scan(struct sg_edi_reader *r, size_t *end, size_t *next)
 {
     const unsigned char *t = (const unsigned char *)r->delims.segment;
-    size_t tl = r->delims.segment_len, i = r->pos;
+    size_t tl = r->delims.segment_len, i = r->pos, avail, stop, j, e;
+    size_t cap = r->pos + SG_EDI_MAX_SEGMENT_BYTES;
     unsigned char rel = (unsigned char)r->delims.release;
+    unsigned char c;
 
-    while (i < r->len) {
-        unsigned char c = r->data[i];
-
-        if (rel != 0 && c == rel) {
-            i += 2;
-            continue;
-        }
-        if (c == t[0] && r->len - i >= tl &&
-            memcmp(r->data + i, t, tl) == 0) {
+    while ((avail = sg_edi_want(r, i, tl + 1)) > 0) {
+        if (i >= cap) {
             *end = i;
-            *next = i + tl;
-            return 1;
+            *next = i;
+            return 2;
         }
-        i++;
+        /* Walk what the window holds without asking for more, but for
+         * the last bytes, where a terminator may be cut. */
+        stop = avail > tl ? i + avail - tl : i + 1;
+        if (stop > cap) {
+            stop = cap;
+        }
+        e = stop - r->base;
+        for (j = i - r->base; j < e; j++) {
+            c = r->win[j];
+            if (rel != 0 && c == rel) {
+                j++;
+                continue;
+            }
+            if (c == t[0] && r->len - (r->base + j) >= tl &&
+                memcmp(r->win + j, t, tl) == 0) {
+                *end = r->base + j;
+                *next = *end + tl;
+                return 1;
+            }
+        }
+        i = r->base + j;
     }
     *end = r->len;
     *next = r->len;
@@ -327,18 +374,21 @@ sg_edi_split(struct sg_edi_reader *r, size_t from, size_t to)
     struct sg_edi_split s;
     int charset_told = 0;
     size_t i, n, checked_to = from;
+    /* The segment's bytes: the window does not move while it is cut. */
+    const unsigned char *seg = SG_EDI_PTR(r, from);
 
     memset(&s, 0, sizeof(s));
     s.w = s.start = sg_edi_alloc(r, 2 * (to - from) + 2);
     r->splitting = 1;
     for (i = from; i < to; i++) {
-        unsigned char c = r->data[i];
+        unsigned char c = seg[i - from];
 
         if (rl != 0 && c == rl) {
-            if (i + 1 < to && (sg_edi_is_delim(r, r->data[i + 1]) ||
-                               r->data[i + 1] ==
+            if (i + 1 < to && (sg_edi_is_delim(r, seg[i + 1 - from]) ||
+                               seg[i + 1 - from] ==
                                (unsigned char)d->segment[0])) {
-                *s.w++ = (char)r->data[++i];
+                i++;
+                *s.w++ = (char)seg[i - from];
                 continue;
             }
             sg_edi_report_at(r, "edifact.bad_release", i,
@@ -346,9 +396,10 @@ sg_edi_split(struct sg_edi_reader *r, size_t from, size_t to)
                              s.n_comps + 1,
                              "release character '%c' before '%c', which "
                              "is not a delimiter", rl,
-                             i + 1 < to ? r->data[i + 1] : ' ');
+                             i + 1 < to ? seg[i + 1 - from] : ' ');
             if (i + 1 < to) {
-                *s.w++ = (char)r->data[++i];
+                i++;
+                *s.w++ = (char)seg[i - from];
             }
             continue;
         }
@@ -365,8 +416,8 @@ sg_edi_split(struct sg_edi_reader *r, size_t from, size_t to)
             /* A character of several bytes is checked at its first;
              * one report per segment is enough to reject it. */
             if (r->charset_level && !charset_told && i >= checked_to) {
-                n = sg_edi_charset_char(r->charset_level, r->data + i,
-                                        to - i);
+                n = sg_edi_charset_char(r->charset_level,
+                                        seg + (i - from), to - i);
                 if (n == 0) {
                     charset_told = 1;
                     sg_edi_report_at(r, "edifact.charset", i,
@@ -399,7 +450,7 @@ sg_edi_take_segment(struct sg_edi_reader *r, size_t end, size_t next)
 
     /* A line feed terminator written by a tool that ends lines CRLF. */
     if (d->segment_len == 1 && d->segment[0] == '\n' && end > r->pos &&
-        r->data[end - 1] == '\r') {
+        SG_EDI_BYTE(r, end - 1) == '\r') {
         end--;
     }
     r->seg_off = r->pos;
@@ -417,6 +468,28 @@ sg_edi_take_segment(struct sg_edi_reader *r, size_t end, size_t next)
     sg_edi_advance(r, next);
 }
 
+/*
+ * A segment longer than the cap: what was taken stands for it, marked;
+ * the rest is skipped up to its terminator without being held.
+ */
+static void
+sg_edi_skip_long(struct sg_edi_reader *r)
+{
+    size_t end, next;
+    int found;
+
+    r->seg_errors = 1;
+    sg_edi_report(r, r->syntax == SG_EDI_X12 ? "x12.segment_too_long" :
+                  "edifact.segment_too_long", &r->seg, 0, 0,
+                  "segment %s is longer than %d bytes; the rest of it is "
+                  "ignored", r->seg.tag[0] ? r->seg.tag : "(no tag)",
+                  SG_EDI_MAX_SEGMENT_BYTES);
+    do {
+        found = sg_edi_scan(r, &end, &next);
+        sg_edi_advance(r, next);
+    } while (found == 2 && !r->stop);
+}
+
 int
 sg_edi_next_segment(struct sg_edi_reader *r, int header_ok)
 {
@@ -425,7 +498,10 @@ sg_edi_next_segment(struct sg_edi_reader *r, int header_ok)
 
     if (!r->in_tx) {
         sg_edi_arena_reset(r);
+    } else if (r->drop_seg) {
+        sg_edi_arena_release(r);
     }
+    r->drop_seg = 0;
     if (!sg_edi_skip_blank(r, 0)) {
         return 0;
     }
@@ -433,7 +509,12 @@ sg_edi_next_segment(struct sg_edi_reader *r, int header_ok)
         return 2;
     }
     found = sg_edi_scan(r, &end, &next);
+    sg_edi_arena_mark(r);
     sg_edi_take_segment(r, end, next);
+    if (found == 2) {
+        sg_edi_skip_long(r);
+        return 1;
+    }
 
     /* A last segment without its terminator is read anyway; when the
      * terminator is a line feed, a missing one at the end of a file is
@@ -451,18 +532,14 @@ sg_edi_next_segment(struct sg_edi_reader *r, int header_ok)
     return 1;
 }
 
-void
-sg_edi_unread(struct sg_edi_reader *r)
-{
-    r->pos = r->seg_off;
-    r->line = r->seg_line;
-    r->line_start = r->seg_line_start;
-    r->seg_index--;
-}
-
 static void
 sg_edi_emit(struct sg_edi_reader *r, struct sg_diag *d)
 {
+    /* After a failed read the caller speaks; what the reader would add
+     * (a missing trailer) is only an echo of the failure. */
+    if (r->read_failed) {
+        return;
+    }
     if (r->splitting) {
         r->seg_errors = 1;
     }
@@ -524,7 +601,7 @@ sg_edi_report_at(struct sg_edi_reader *r, const char *code, size_t offset,
     struct sg_diag d;
     va_list ap;
     long line = r->seg_line;
-    size_t i = r->seg_off, line_start = r->seg_line_start;
+    size_t i = r->seg_off, line_start = r->seg_line_start, to;
 
     /* Diags inside a segment come in order: go on from the last one
      * (a segment of a million bad release characters is read in
@@ -534,11 +611,11 @@ sg_edi_report_at(struct sg_edi_reader *r, const char *code, size_t offset,
         line = r->at_line;
         line_start = r->at_line_start;
     }
-    for (; i < offset && i < r->len; i++) {
-        if (r->data[i] == '\n') {
-            line++;
-            line_start = i + 1;
-        }
+    if (offset > i) {
+        /* The segment being cut is in the window. */
+        to = offset < r->len ? offset : r->len;
+        sg_edi_lines(r, i, to, &line, &line_start);
+        i = to;
     }
     r->at_off = i;
     r->at_line = line;
@@ -565,7 +642,35 @@ sg_edi_tx_begin(struct sg_edi_reader *r)
     r->tx.n_segments = 0;
     r->tx.has_errors = r->ich_errors || r->seg_errors;
     r->tx_count = 0;
+    r->tx_over = 0;
     sg_edi_tx_add(r);
+}
+
+/*
+ * Does the open transaction hold more than SG_EDI_MAX_TX_BYTES with the
+ * segment just read?  Said once; the segments after are dropped, as
+ * past SG_EDI_MAX_TX_SEGMENTS, and their memory is given back.
+ */
+static int
+sg_edi_tx_too_large(struct sg_edi_reader *r)
+{
+    char code[48];
+
+    if (r->tx_over) {
+        return 1;
+    }
+    if (r->arena_bytes + r->tx_cap * sizeof(*r->tx.segments) <=
+        SG_EDI_MAX_TX_BYTES) {
+        return 0;
+    }
+    r->tx_over = 1;
+    snprintf(code, sizeof(code), "%s.transaction_too_large",
+             sg_edi_prefix(r));
+    sg_edi_report(r, code, &r->seg, 0, 0,
+                  "the transaction takes more than %d MB from this "
+                  "segment on; the rest is ignored",
+                  SG_EDI_MAX_TX_BYTES / (1024 * 1024));
+    return 1;
 }
 
 void
@@ -587,6 +692,11 @@ sg_edi_tx_add(struct sg_edi_reader *r)
                           "more than %d segments in one transaction; the "
                           "rest is ignored", SG_EDI_MAX_TX_SEGMENTS);
         }
+        r->drop_seg = 1;
+        return;
+    }
+    if (sg_edi_tx_too_large(r)) {
+        r->drop_seg = 1;
         return;
     }
     if (tx->n_segments == r->tx_cap) {
@@ -808,28 +918,6 @@ sg_edi_sniff(const unsigned char *data, size_t len)
     return -1;
 }
 
-long
-sg_edi_read(enum sg_edi_syntax syntax, const unsigned char *data,
-            size_t len, sg_edi_tx_fn tx_fn, sg_edi_diag_fn diag_fn,
-            void *arg)
-{
-    struct sg_edi_reader r;
-    long n;
-
-    if (data == NULL) {
-        len = 0;
-        data = (const unsigned char *)"";
-    }
-    sg_edi_reader_init(&r, syntax, data, len, tx_fn, diag_fn, arg);
-    if (syntax == SG_EDI_X12) {
-        n = sg_edi_x12_read(&r);
-    } else {
-        n = sg_edi_edifact_read(&r);
-    }
-    sg_edi_reader_free(&r);
-    return n;
-}
-
 const char *
 sg_edi_repeat_value(const struct sg_edi_segment *seg, int element,
                     int repeat, int component)
@@ -973,9 +1061,42 @@ sg_edi_sniff_edifact(const unsigned char *data, size_t len, size_t i,
     return 0;
 }
 
+static int sg_edi_sniff_set_plain(const unsigned char *data, size_t len,
+                                  char *out, size_t outlen);
+
+/*
+ * A hard-wrapped body may have a break inside "ST*" or "UNH+": when the
+ * set type cannot be seen, look again at the first bytes with every
+ * line break taken out (the reader unwraps such a body; see edi.h).
+ */
+#define SG_EDI_SNIFF_UNWRAP 65536
+
 int
 sg_edi_sniff_set(const unsigned char *data, size_t len, char *out,
                  size_t outlen)
+{
+    unsigned char *flat;
+    size_t i, n = 0;
+    int syntax = sg_edi_sniff_set_plain(data, len, out, outlen);
+
+    if (syntax >= 0 || outlen == 0 || sg_edi_sniff(data, len) < 0 ||
+        memchr(data, '\n', len) == NULL) {
+        return syntax;
+    }
+    flat = sg_xmalloc(len < SG_EDI_SNIFF_UNWRAP ? len : SG_EDI_SNIFF_UNWRAP);
+    for (i = 0; i < len && n < SG_EDI_SNIFF_UNWRAP; i++) {
+        if (data[i] != '\n' && data[i] != '\r') {
+            flat[n++] = data[i];
+        }
+    }
+    syntax = sg_edi_sniff_set_plain(flat, n, out, outlen);
+    free(flat);
+    return syntax;
+}
+
+static int
+sg_edi_sniff_set_plain(const unsigned char *data, size_t len, char *out,
+                       size_t outlen)
 {
     int syntax = sg_edi_sniff(data, len);
     size_t i = 0;

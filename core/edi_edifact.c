@@ -32,16 +32,17 @@ struct sg_edifact_state {
 static int
 sg_edifact_una(struct sg_edi_reader *r)
 {
-    const unsigned char *p = r->data + r->pos;
+    const unsigned char *p;
     struct sg_edi_delims *d = &r->delims;
     unsigned char c[6];
     int i, j;
 
-    if (r->len - r->pos < 9) {
+    if (sg_edi_want(r, r->pos, 9) < 9) {
         sg_edi_report_missing(r, "edifact.truncated", "UNA",
                               "the data ends inside the UNA");
         return -1;
     }
+    p = SG_EDI_PTR(r, r->pos);
     memcpy(c, p + 3, 6);
     for (i = 0; i < 6; i++) {
         for (j = i + 1; j < 6; j++) {
@@ -70,13 +71,7 @@ sg_edifact_una(struct sg_edi_reader *r)
     d->repetition = c[4] == ' ' ? 0 : (char)c[4];
     d->segment[0] = (char)c[5];
     d->segment_len = 1;
-    for (i = 0; i < 9; i++) {
-        if (p[i] == '\n') {
-            r->line++;
-            r->line_start = r->pos + i + 1;
-        }
-    }
-    r->pos += 9;
+    sg_edi_advance(r, r->pos + 9);
     return 0;
 }
 
@@ -366,7 +361,8 @@ sg_edifact_interchange(struct sg_edi_reader *r)
     r->charset_level = 0;
     sg_edi_seen_clear(&r->seen);
     sg_edifact_defaults(&r->delims);
-    if (r->len - r->pos >= 3 && memcmp(r->data + r->pos, "UNA", 3) == 0) {
+    if (sg_edi_want(r, r->pos, 3) >= 3 &&
+        memcmp(SG_EDI_PTR(r, r->pos), "UNA", 3) == 0) {
         if (sg_edifact_una(r) < 0) {
             return -1;
         }
@@ -375,8 +371,9 @@ sg_edifact_interchange(struct sg_edi_reader *r)
 
     /* Look before reading: garbage is not worth cutting into segments. */
     sg_edi_skip_blank(r, 0);
-    if (r->len - r->pos < 4 || memcmp(r->data + r->pos, "UNB", 3) != 0 ||
-        r->data[r->pos + 3] != (unsigned char)r->delims.element) {
+    if (sg_edi_want(r, r->pos, 4) < 4 ||
+        memcmp(SG_EDI_PTR(r, r->pos), "UNB", 3) != 0 ||
+        SG_EDI_BYTE(r, r->pos + 3) != (unsigned char)r->delims.element) {
         sg_edi_report_missing(r, "edifact.missing_unb", "UNB",
                               una ? "no UNB after the UNA" :
                               "the data does not start with UNA or UNB");

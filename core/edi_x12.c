@@ -147,14 +147,21 @@ sg_x12_isa_envelope(struct sg_edi_reader *r, struct sg_x12_state *st)
 static int
 sg_x12_isa(struct sg_edi_reader *r, struct sg_x12_state *st)
 {
-    const unsigned char *p = r->data + r->pos;
-    size_t avail = r->len - r->pos, sep[18], i, tl, w;
+    const unsigned char *p;
+    size_t avail, sep[18], i, tl, w;
     struct sg_edi_delims *d = &r->delims;
     struct sg_edi_segment *seg = &r->seg;
     unsigned char es;
     int n = 0, k;
     long version;
 
+    /* Enough for the longest ISA looked at, its terminator included;
+     * a window of more would change nothing below. */
+    avail = sg_edi_want(r, r->pos, SG_X12_ISA_SCAN + 8);
+    if (avail > SG_X12_ISA_SCAN + 8) {
+        avail = SG_X12_ISA_SCAN + 8;
+    }
+    p = SG_EDI_PTR(r, r->pos);
     memset(&r->env, 0, sizeof(r->env));
     memset(d, 0, sizeof(*d));
     r->env.syntax = SG_EDI_X12;
@@ -478,8 +485,8 @@ sg_edi_x12_read(struct sg_edi_reader *r)
         if (r->stop) {
             break;
         }
-        if (r->len - r->pos < 3 ||
-            memcmp(r->data + r->pos, "ISA", 3) != 0) {
+        if (sg_edi_want(r, r->pos, 3) < 3 ||
+            memcmp(SG_EDI_PTR(r, r->pos), "ISA", 3) != 0) {
             r->seg_index = 0;
             sg_edi_report_missing(r, "x12.missing_isa", "ISA",
                                   first ? "the data does not start with "

@@ -59,7 +59,8 @@ build() {                   # build NAME SOURCES... -- LIBS...
 }
 
 edi_src=(core/edi_common.c core/edi_x12.c core/edi_edifact.c
-         core/edi_charset.c core/util.c)
+         core/edi_charset.c core/util.c core/edi_stream.c
+         core/edi_unwrap.c)
 for t in "${targets[@]}"; do
     case $t in
     x12|edifact)

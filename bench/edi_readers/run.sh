@@ -42,6 +42,7 @@ fi
 cc -std=c11 -D_GNU_SOURCE -O2 -I"$SRC/core" "$DIR/readers.c" \
     "$SRC"/core/edi_common.c "$SRC"/core/edi_x12.c \
     "$SRC"/core/edi_edifact.c "$SRC"/core/edi_charset.c \
+    "$SRC"/core/edi_stream.c "$SRC"/core/edi_unwrap.c \
     "$SRC"/core/util.c -o "$SCRATCH/readers"
 npm install --prefix "$SCRATCH/npm" --no-audit --no-fund --silent \
     "$NODE_X12" "$EDIFACT" >/dev/null

@@ -502,14 +502,12 @@ ctrk_on_tx(void *arg, const struct sg_edi_transaction *tx)
     return run->stop ? -1 : 0;
 }
 
+/* What the reader's answer n means for the message, said once. */
 static int
-ctrk_decode_edi(struct ctrk_run *run, int syntax)
+ctrk_edi_done(struct ctrk_run *run, long n)
 {
     struct sg_diag d;
-    long n;
 
-    n = sg_edi_read((enum sg_edi_syntax)syntax, run->msg->data,
-                    run->msg->len, ctrk_on_tx, ctrk_on_diag, run);
     memset(&d, 0, sizeof(d));
     if (n < 0) {
         if (run->n_errors == 0) {
@@ -525,6 +523,14 @@ ctrk_decode_edi(struct ctrk_run *run, int syntax)
         ctrk_report(run, &d);
     }
     return 0;
+}
+
+static int
+ctrk_decode_edi(struct ctrk_run *run, int syntax)
+{
+    return ctrk_edi_done(run, sg_edi_read((enum sg_edi_syntax)syntax,
+                                          run->msg->data, run->msg->len,
+                                          ctrk_on_tx, ctrk_on_diag, run));
 }
 
 /* The first byte after a byte order mark and blanks, or 0. */
@@ -577,6 +583,60 @@ ctrk_decode(void *ctxp, const struct sg_message *msg, struct sg_sink *sink)
     return -1;
 }
 
+/*
+ * decode() for a body pulled through msg->read: an interchange is read
+ * as it streams; a webhook (XML, JSON) is read whole up to
+ * CTRK_STREAM_WHOLE_MAX and handed to decode().
+ */
+#define CTRK_STREAM_WHOLE_MAX (16 * 1024 * 1024)
+
+static int
+ctrk_decode_stream(void *ctxp, const struct sg_message *msg,
+                   struct sg_sink *sink)
+{
+    struct sg_edi_head head;
+    struct sg_message whole;
+    struct ctrk_run run;
+    struct sg_diag d;
+    unsigned char *body;
+    int syntax, rc;
+    long n;
+
+    memset(&run, 0, sizeof(run));
+    run.ctx = ctxp;
+    run.msg = msg;
+    run.sink = sink;
+    if (sg_edi_head_fill(&head, msg->read, msg->read_arg) < 0) {
+        return -1;
+    }
+    syntax = sg_edi_sniff(head.buf, head.len);
+    if (syntax == SG_EDI_X12 || syntax == SG_EDI_EDIFACT) {
+        n = sg_edi_read_stream((enum sg_edi_syntax)syntax, sg_edi_head_read,
+                               &head, ctrk_on_tx, ctrk_on_diag, &run);
+        return n == -2 ? -1 : ctrk_edi_done(&run, n);
+    }
+
+    whole = *msg;
+    body = sg_edi_head_read_all(&head, CTRK_STREAM_WHOLE_MAX, &whole.len);
+    if (body == NULL && whole.len == 0) {
+        return -1;
+    }
+    if (body == NULL) {
+        memset(&d, 0, sizeof(d));
+        d.code = "carrier_tracking.too_large";
+        d.text = "streaming is for EDI bodies: a body that is not X12 or "
+                 "EDIFACT is read whole, and this one is over 16 MB";
+        ctrk_report(&run, &d);
+        return -1;
+    }
+    whole.data = body;
+    whole.read = NULL;
+    whole.read_arg = NULL;
+    rc = ctrk_decode(ctxp, &whole, sink);
+    free(body);
+    return rc;
+}
+
 static int
 ctrk_sniff(const unsigned char *data, size_t len)
 {
@@ -621,4 +681,5 @@ const struct sg_plugin sg_plugin_descriptor = {
     .init = ctrk_init,
     .decode = ctrk_decode,
     .exit = ctrk_exit,
+    .decode_stream = ctrk_decode_stream,
 };

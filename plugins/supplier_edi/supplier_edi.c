@@ -845,6 +845,29 @@ sedi_on_tx(void *arg, const struct sg_edi_transaction *tx)
     return run->stop ? -1 : 0;
 }
 
+/* What the reader's answer n means for the message, said once. */
+static int
+sedi_edi_done(struct sedi_run *run, long n)
+{
+    struct sg_diag d;
+
+    memset(&d, 0, sizeof(d));
+    if (n < 0) {
+        if (run->n_errors == 0) {
+            d.code = "supplier_edi.unreadable";
+            d.text = "the interchange could not be read";
+            sedi_report(run, &d);
+        }
+        return -1;
+    }
+    if (n == 0 && run->n_errors == 0) {
+        d.code = "supplier_edi.empty";
+        d.text = "the interchange holds no transaction set";
+        sedi_report(run, &d);
+    }
+    return 0;
+}
+
 static int
 sedi_decode(void *ctxp, const struct sg_message *msg, struct sg_sink *sink)
 {
@@ -863,22 +886,7 @@ sedi_decode(void *ctxp, const struct sg_message *msg, struct sg_sink *sink)
     if (syntax == SG_EDI_X12 || syntax == SG_EDI_EDIFACT) {
         n = sg_edi_read((enum sg_edi_syntax)syntax, msg->data, msg->len,
                         sedi_on_tx, sedi_on_diag, &run);
-        if (n < 0) {
-            if (run.n_errors == 0) {
-                memset(&d, 0, sizeof(d));
-                d.code = "supplier_edi.unreadable";
-                d.text = "the interchange could not be read";
-                sedi_report(&run, &d);
-            }
-            return -1;
-        }
-        if (n == 0 && run.n_errors == 0) {
-            memset(&d, 0, sizeof(d));
-            d.code = "supplier_edi.empty";
-            d.text = "the interchange holds no transaction set";
-            sedi_report(&run, &d);
-        }
-        return 0;
+        return sedi_edi_done(&run, n);
     }
 
     memset(&d, 0, sizeof(d));
@@ -897,6 +905,60 @@ sedi_decode(void *ctxp, const struct sg_message *msg, struct sg_sink *sink)
     }
     sedi_report(&run, &d);
     return -1;
+}
+
+/*
+ * decode() for a body pulled through msg->read: an interchange is read
+ * as it streams, in the memory of its largest set; anything else (XML)
+ * is read whole, up to SEDI_STREAM_WHOLE_MAX, and handed to decode().
+ */
+#define SEDI_STREAM_WHOLE_MAX (16 * 1024 * 1024)
+
+static int
+sedi_decode_stream(void *ctxp, const struct sg_message *msg,
+                   struct sg_sink *sink)
+{
+    struct sg_edi_head head;
+    struct sg_message whole;
+    struct sedi_run run;
+    struct sg_diag d;
+    unsigned char *body;
+    int syntax, rc;
+    long n;
+
+    memset(&run, 0, sizeof(run));
+    run.ctx = ctxp;
+    run.msg = msg;
+    run.sink = sink;
+    if (sg_edi_head_fill(&head, msg->read, msg->read_arg) < 0) {
+        return -1;
+    }
+    syntax = sg_edi_sniff(head.buf, head.len);
+    if (syntax == SG_EDI_X12 || syntax == SG_EDI_EDIFACT) {
+        n = sg_edi_read_stream((enum sg_edi_syntax)syntax, sg_edi_head_read,
+                               &head, sedi_on_tx, sedi_on_diag, &run);
+        return n == -2 ? -1 : sedi_edi_done(&run, n);
+    }
+
+    whole = *msg;
+    body = sg_edi_head_read_all(&head, SEDI_STREAM_WHOLE_MAX, &whole.len);
+    if (body == NULL && whole.len == 0) {
+        return -1;
+    }
+    if (body == NULL) {
+        memset(&d, 0, sizeof(d));
+        d.code = "supplier_edi.too_large";
+        d.text = "streaming is for EDI bodies: a body that is not X12 or "
+                 "EDIFACT is read whole, and this one is over 16 MB";
+        sedi_report(&run, &d);
+        return -1;
+    }
+    whole.data = body;
+    whole.read = NULL;
+    whole.read_arg = NULL;
+    rc = sedi_decode(ctxp, &whole, sink);
+    free(body);
+    return rc;
 }
 
 static int
@@ -956,4 +1018,5 @@ const struct sg_plugin sg_plugin_descriptor = {
     .init = sedi_init,
     .decode = sedi_decode,
     .exit = sedi_exit,
+    .decode_stream = sedi_decode_stream,
 };

@@ -487,15 +487,12 @@ ws_on_tx(void *arg, const struct sg_edi_transaction *tx)
     return run->stop ? -1 : 0;
 }
 
+/* What the reader's answer n means for the message, said once. */
 static int
-ws_decode_edi(struct ws_run *run, enum sg_edi_syntax syntax)
+ws_edi_done(struct ws_run *run, long n)
 {
-    const struct sg_message *msg = run->msg;
     struct sg_diag d;
-    long n;
 
-    n = sg_edi_read(syntax, msg->data, msg->len, ws_on_tx, ws_on_diag,
-                    run);
     memset(&d, 0, sizeof(d));
     if (n < 0) {
         if (run->n_errors == 0) {
@@ -511,6 +508,15 @@ ws_decode_edi(struct ws_run *run, enum sg_edi_syntax syntax)
         ws_report(run, &d);
     }
     return 0;
+}
+
+static int
+ws_decode_edi(struct ws_run *run, enum sg_edi_syntax syntax)
+{
+    const struct sg_message *msg = run->msg;
+
+    return ws_edi_done(run, sg_edi_read(syntax, msg->data, msg->len,
+                                        ws_on_tx, ws_on_diag, run));
 }
 
 static int
@@ -545,6 +551,60 @@ ws_decode(void *ctxp, const struct sg_message *msg, struct sg_sink *sink)
     d.column = 1;
     ws_report(&run, &d);
     return -1;
+}
+
+/*
+ * decode() for a body pulled through msg->read: an interchange is read
+ * as it streams; a CSV or XML snapshot is read whole up to
+ * WS_STREAM_WHOLE_MAX and handed to decode().
+ */
+#define WS_STREAM_WHOLE_MAX (16 * 1024 * 1024)
+
+static int
+ws_decode_stream(void *ctxp, const struct sg_message *msg,
+                 struct sg_sink *sink)
+{
+    struct sg_edi_head head;
+    struct sg_message whole;
+    struct ws_run run;
+    struct sg_diag d;
+    unsigned char *body;
+    int syntax, rc;
+    long n;
+
+    memset(&run, 0, sizeof(run));
+    run.ctx = ctxp;
+    run.msg = msg;
+    run.sink = sink;
+    if (sg_edi_head_fill(&head, msg->read, msg->read_arg) < 0) {
+        return -1;
+    }
+    syntax = sg_edi_sniff(head.buf, head.len);
+    if (syntax == SG_EDI_X12 || syntax == SG_EDI_EDIFACT) {
+        n = sg_edi_read_stream((enum sg_edi_syntax)syntax, sg_edi_head_read,
+                               &head, ws_on_tx, ws_on_diag, &run);
+        return n == -2 ? -1 : ws_edi_done(&run, n);
+    }
+
+    whole = *msg;
+    body = sg_edi_head_read_all(&head, WS_STREAM_WHOLE_MAX, &whole.len);
+    if (body == NULL && whole.len == 0) {
+        return -1;
+    }
+    if (body == NULL) {
+        memset(&d, 0, sizeof(d));
+        d.code = "wms_stock.too_large";
+        d.text = "streaming is for EDI bodies: a body that is not X12 or "
+                 "EDIFACT is read whole, and this one is over 16 MB";
+        ws_report(&run, &d);
+        return -1;
+    }
+    whole.data = body;
+    whole.read = NULL;
+    whole.read_arg = NULL;
+    rc = ws_decode(ctxp, &whole, sink);
+    free(body);
+    return rc;
 }
 
 /* --- sniff ------------------------------------------------------------- */
@@ -658,4 +718,5 @@ const struct sg_plugin sg_plugin_descriptor = {
     .init = ws_init,
     .decode = ws_decode,
     .exit = ws_exit,
+    .decode_stream = ws_decode_stream,
 };

@@ -148,6 +148,103 @@ t_free(struct t_sink *t)
     free(t);
 }
 
+/* A body handed to decode_stream() in pieces: one byte, or random. */
+struct t_pieces {
+    const unsigned char *data;
+    size_t len, off;
+    unsigned long seed;         /* 0: one byte at a time */
+};
+
+static long
+t_pieces_read(void *arg, unsigned char *buf, size_t n)
+{
+    struct t_pieces *p = arg;
+    size_t want = 1;
+
+    if (p->seed != 0) {
+        p->seed = p->seed * 6364136223846793005UL + 1442695040888963407UL;
+        want = 1 + (p->seed >> 33) % 3000;
+    }
+    if (want > n) {
+        want = n;
+    }
+    if (want > p->len - p->off) {
+        want = p->len - p->off;
+    }
+    memcpy(buf, p->data + p->off, want);
+    p->off += want;
+    return (long)want;
+}
+
+static int
+t_same_str(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) ||
+           (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* The same answer, documents and diags, field by field. */
+static int
+t_same(const struct t_sink *a, const struct t_sink *b)
+{
+    int i, same = a->rc == b->rc && a->n_docs == b->n_docs &&
+                  a->n_diags == b->n_diags;
+
+    for (i = 0; same && i < a->n_docs; i++) {
+        same = t_same_str(a->docs[i].type, b->docs[i].type) &&
+               t_same_str(a->docs[i].key, b->docs[i].key) &&
+               t_same_str(a->docs[i].partner, b->docs[i].partner) &&
+               t_same_str(a->docs[i].xml, b->docs[i].xml);
+    }
+    for (i = 0; same && i < a->n_diags; i++) {
+        const struct t_diag *x = &a->diags[i], *y = &b->diags[i];
+
+        same = t_same_str(x->code, y->code) &&
+               t_same_str(x->text, y->text) && t_same_str(x->tag, y->tag) &&
+               t_same_str(x->xpath, y->xpath) &&
+               x->segment == y->segment && x->line == y->line &&
+               x->column == y->column && x->element == y->element &&
+               x->component == y->component;
+    }
+    return same;
+}
+
+/*
+ * decode_stream() must say what decode() said of the same body: every
+ * body decoded here is also streamed one byte at a time and in random
+ * pieces.
+ */
+static void
+t_check_streamed(const struct t_sink *whole, const void *data, size_t len)
+{
+    static const unsigned long seeds[] = {0, 31};
+    struct t_sink *t;
+    struct t_pieces p;
+    struct sg_message msg;
+    size_t i;
+
+    for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+        t = sg_xcalloc(1, sizeof(*t));
+        t->sink.document = t_document;
+        t->sink.error = t_error;
+        p.data = data;
+        p.len = len;
+        p.off = 0;
+        p.seed = seeds[i];
+        memset(&msg, 0, sizeof(msg));
+        msg.id = "msg-test";
+        msg.read = t_pieces_read;
+        msg.read_arg = &p;
+        t->rc = plugin->decode_stream(ctx, &msg, &t->sink);
+        if (!t_same(whole, t)) {
+            fprintf(stderr, "decode_stream (seed %lu) differs from "
+                    "decode\n", seeds[i]);
+        }
+        CU_ASSERT(t_same(whole, t));
+        t_free(t);
+    }
+}
+
 static struct t_sink *
 t_decode_mem(const void *data, size_t len)
 {
@@ -161,6 +258,7 @@ t_decode_mem(const void *data, size_t len)
     msg.data = data;
     msg.len = len;
     t->rc = plugin->decode(ctx, &msg, &t->sink);
+    t_check_streamed(t, data, len);
     return t;
 }
 

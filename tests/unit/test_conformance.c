@@ -69,13 +69,12 @@ struct conf_case {
 
 static const struct conf_case conf_cases[] = {
     /* --- X12 ---------------------------------------------------------- */
-    {"x12/210-staedi-wrapped-80-columns.edi", KNOWN, 1,
-     "000026003.2619.210#1\n305/31!",
-     "x12.isa_length@1:ISA:10:0 x12.bad_time@1:ISA:10:0 "
-     "x12.se_control@33:SE:2:0", NO_ORDERS,
-     "hard-wrapped at 80 columns: line breaks inside the ISA and inside "
-     "values (ST02 '1'/LF/'305'); the reader does not unwrap "
-     "(docs/LIMITS.md), so the ISA and ST02 are refused"},
+    {"x12/210-staedi-wrapped-80-columns.edi", READ, 1,
+     "000026003.2619.210#1305/31",
+     "", NO_ORDERS,
+     "hard-wrapped at 80 columns, line breaks inside the ISA and inside "
+     "values (ST02 '1'/LF/'305'): every line is 80 bytes, so the breaks "
+     "are removed before reading and the set reads clean"},
     {"x12/214-edinet-bom-isa-line-break.edi", REJECT, 1,
      "000082265.82265.214#822650001/16!",
      "x12.isa_length@1:ISA:8:0", NO_ORDERS,
@@ -321,22 +320,14 @@ static const struct conf_case conf_cases[] = {
      "UNA '=*.? ~' read; '?4' releases a digit, which the release "
      "character may not, and the broken UNB marks the message: no "
      "invoice"},
-    {"edifact/INVOIC-staedi-d97b-wrapped-50-columns.edi", KNOWN, 1,
-     "000\n00000000778..INVOIC#00000000000117/24!",
-     "edifact.charset@3::0:1 edifact.charset@6::0:1 "
-     "edifact.charset@7:NAD:4:1 edifact.charset@8:CUX:1:1 "
-     "edifact.charset@11:QTY:1:2 edifact.charset@15:LIN:3:1 "
-     "edifact.charset@18::0:1 edifact.charset@22:MOA:1:2 "
-     "edifact.charset@26:UNZ:2:1 edifact.unz_control@26:UNZ:2:0",
+    {"edifact/INVOIC-staedi-d97b-wrapped-50-columns.edi", REJECT, 1,
+     "00000000000778..INVOIC#00000000000117/24!",
+     "edifact.charset@7:NAD:4:1",
      "",
-     "edifact.charset@3::0:1 edifact.charset@6::0:1 "
-     "edifact.charset@7:NAD:4:1 edifact.charset@8:CUX:1:1 "
-     "edifact.charset@11:QTY:1:2 edifact.charset@15:LIN:3:1 "
-     "edifact.charset@18::0:1 edifact.charset@22:MOA:1:2 "
-     "edifact.charset@26:UNZ:2:1 edifact.unz_control@26:UNZ:2:0",
-     "hard-wrapped at 50 columns: the reader does not unwrap "
-     "(docs/LIMITS.md); each line break inside a segment is refused "
-     "where it is"},
+     "edifact.charset@7:NAD:4:1",
+     "hard-wrapped at 50 characters (the line with UTF-8 'U' with "
+     "diaeresis is 51 bytes): unwrapped, it reads as "
+     "INVOIC-staedi-d97b.edi, refused for that 'U' under UNOA"},
     {"edifact/INVOIC-staedi-d97b.edi", REJECT, 1,
      "00000000000778..INVOIC#00000000000117/24!",
      "edifact.charset@7:NAD:4:1",

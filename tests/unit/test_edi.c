@@ -164,11 +164,111 @@ cap_free(struct cap *c)
     free(c);
 }
 
+/* Two captures that must be the same, to the line and column. */
+static int
+cap_same(const struct cap *a, const struct cap *b)
+{
+    int i, same = a->n_tx == b->n_tx && a->n_diags == b->n_diags &&
+                  strcmp(a->codes, b->codes) == 0;
+    size_t j;
+
+    for (i = 0; same && i < a->n_diags && i < CAP_MAX_DIAGS; i++) {
+        same = memcmp(&a->d[i], &b->d[i], sizeof(a->d[i])) == 0;
+    }
+    for (i = 0; same && i < a->n_tx && i < CAP_MAX_TX; i++) {
+        const struct cap_tx *x = &a->tx[i], *y = &b->tx[i];
+
+        same = memcmp(&x->env, &y->env, sizeof(x->env)) == 0 &&
+               x->has_errors == y->has_errors &&
+               x->n_segments == y->n_segments;
+        for (j = 0; same && j < x->n_segments; j++) {
+            same = strcmp(x->segs[j].tag, y->segs[j].tag) == 0 &&
+                   x->segs[j].index == y->segs[j].index &&
+                   x->segs[j].line == y->segs[j].line &&
+                   x->segs[j].column == y->segs[j].column &&
+                   x->segs[j].n_elements == y->segs[j].n_elements &&
+                   strcmp(x->segs[j].flat, y->segs[j].flat) == 0;
+        }
+    }
+    return same;
+}
+
+/* A body handed out in pieces: of one byte, or of random sizes. */
+struct piecewise {
+    const unsigned char *data;
+    size_t len, off;
+    unsigned long seed;         /* 0: one byte at a time */
+};
+
+static long
+piecewise_read(void *arg, unsigned char *buf, size_t n)
+{
+    struct piecewise *p = arg;
+    size_t want = 1;
+
+    if (p->seed != 0) {
+        p->seed = p->seed * 6364136223846793005UL + 1442695040888963407UL;
+        want = 1 + (p->seed >> 33) % 700;
+    }
+    if (want > n) {
+        want = n;
+    }
+    if (want > p->len - p->off) {
+        want = p->len - p->off;
+    }
+    memcpy(buf, p->data + p->off, want);
+    p->off += want;
+    return (long)want;
+}
+
+/*
+ * The same body streamed in pieces must give what the whole body gave:
+ * every transaction, value and diag, to the line and column, whatever
+ * the chunk boundaries cut (the ISA, a UNA, a release pair, a
+ * multi-byte terminator, a CR LF).
+ */
+static void
+cap_check_streamed(const struct cap *whole, long n_whole,
+                   enum sg_edi_syntax syntax, const void *data, size_t len)
+{
+    static const unsigned long seeds[] = {0, 7, 1234567};
+    struct piecewise p;
+    struct cap *c;
+    size_t i;
+    long n;
+
+    for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+        c = cap_new();
+        c->stop_tx_after = whole->stop_tx_after;
+        c->stop_diag_after = whole->stop_diag_after;
+        p.data = data;
+        p.len = len;
+        p.off = 0;
+        p.seed = seeds[i] + len;
+        if (seeds[i] == 0) {
+            p.seed = 0;
+        }
+        n = sg_edi_read_stream(syntax, piecewise_read, &p, cap_tx_fn,
+                               cap_diag_fn, c);
+        if (n != n_whole || !cap_same(whole, c)) {
+            fprintf(stderr, "streamed (seed %lu) differs: %ld/%ld\n"
+                    "  whole:    %s\n  streamed: %s\n", seeds[i], n,
+                    n_whole, whole->codes, c->codes);
+        }
+        CU_ASSERT_EQUAL(n, n_whole);
+        CU_ASSERT(cap_same(whole, c));
+        cap_free(c);
+    }
+}
+
 static long
 cap_read_mem(struct cap *c, enum sg_edi_syntax syntax, const void *data,
              size_t len)
 {
-    return sg_edi_read(syntax, data, len, cap_tx_fn, cap_diag_fn, c);
+    long n = sg_edi_read(syntax, data, len, cap_tx_fn, cap_diag_fn, c);
+
+    cap_check_streamed(c, n, syntax, data, len);
+    return n;
 }
 
 /* Read a corpus file, with the syntax sniffed from its first bytes. */

@@ -184,6 +184,116 @@ t_dump_diags(const struct t_sink *t)
     }
 }
 
+static int
+t_same_str(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) ||
+           (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* The same answer, documents and diags, field by field. */
+static int
+t_same(const struct t_sink *a, const struct t_sink *b)
+{
+    int i, same = a->rc == b->rc && a->n_docs == b->n_docs &&
+                  a->n_diags == b->n_diags;
+
+    for (i = 0; same && i < a->n_docs; i++) {
+        const struct t_doc *x = &a->docs[i], *y = &b->docs[i];
+
+        same = t_same_str(x->type, y->type) && t_same_str(x->key, y->key) &&
+               t_same_str(x->partner, y->partner) &&
+               x->xml_len == y->xml_len &&
+               memcmp(x->xml, y->xml, x->xml_len) == 0;
+    }
+    for (i = 0; same && i < a->n_diags; i++) {
+        const struct t_diag *x = &a->diags[i], *y = &b->diags[i];
+
+        same = t_same_str(x->code, y->code) &&
+               t_same_str(x->text, y->text) && t_same_str(x->tag, y->tag) &&
+               x->segment == y->segment && x->line == y->line &&
+               x->column == y->column && x->element == y->element &&
+               x->component == y->component;
+    }
+    return same;
+}
+
+/* A body handed to decode_stream() in pieces: one byte, or random. */
+struct t_pieces {
+    const unsigned char *data;
+    size_t len, off;
+    unsigned long seed;         /* 0: one byte at a time */
+};
+
+static long
+t_pieces_read(void *arg, unsigned char *buf, size_t n)
+{
+    struct t_pieces *p = arg;
+    size_t want = 1;
+
+    if (p->seed != 0) {
+        p->seed = p->seed * 6364136223846793005UL + 1442695040888963407UL;
+        want = 1 + (p->seed >> 33) % 5000;
+    }
+    if (want > n) {
+        want = n;
+    }
+    if (want > p->len - p->off) {
+        want = p->len - p->off;
+    }
+    memcpy(buf, p->data + p->off, want);
+    p->off += want;
+    return (long)want;
+}
+
+static struct t_sink *
+t_decode_stream(void *ctx, const void *data, size_t len, unsigned long seed)
+{
+    struct t_sink *t = sg_xcalloc(1, sizeof(*t));
+    struct t_pieces p;
+    struct sg_message msg;
+
+    t->sink.document = t_document;
+    t->sink.error = t_error;
+    p.data = data;
+    p.len = len;
+    p.off = 0;
+    p.seed = seed;
+    memset(&msg, 0, sizeof(msg));
+    msg.id = "test";
+    msg.read = t_pieces_read;
+    msg.read_arg = &p;
+    t->rc = plugin->decode_stream(ctx, &msg, &t->sink);
+    return t;
+}
+
+/*
+ * decode_stream() must say what decode() said of the same body, to the
+ * diag's line and column, however the body is cut: every body decoded
+ * here is also streamed one byte at a time and in random pieces.
+ */
+static void
+t_check_streamed(void *ctx, const struct t_sink *whole, const void *data,
+                 size_t len)
+{
+    static const unsigned long seeds[] = {0, 99};
+    struct t_sink *t;
+    size_t i;
+
+    for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+        t = t_decode_stream(ctx, data, len, seeds[i]);
+        if (!t_same(whole, t)) {
+            fprintf(stderr, "decode_stream (seed %lu) differs from "
+                    "decode: rc %d/%d, %d/%d documents, %d/%d diags\n",
+                    seeds[i], t->rc, whole->rc, t->n_docs, whole->n_docs,
+                    t->n_diags, whole->n_diags);
+            t_dump_diags(t);
+        }
+        CU_ASSERT(t_same(whole, t));
+        t_sink_free(t);
+    }
+}
+
 /* Decode a body with a fresh sink; caller frees with t_sink_free(). */
 static struct t_sink *
 t_decode_mem(void *ctx, const void *data, size_t len)
@@ -199,6 +309,7 @@ t_decode_mem(void *ctx, const void *data, size_t len)
     msg.len = len;
     t->rc = plugin->decode(ctx, &msg, &t->sink);
     t_dump_diags(t);
+    t_check_streamed(ctx, t, data, len);
     return t;
 }
 
@@ -407,6 +518,79 @@ test_init_defaults_and_bounds(void)
     CU_ASSERT_EQUAL(plugin->init(&host, "config", &ctx), -1);
     CU_ASSERT_PTR_NULL(ctx);
     opt_edi_maps = NULL;
+}
+
+/* --- decode_stream ------------------------------------------------------ */
+
+/* A body whose read fails after fail_at bytes. */
+struct t_failing {
+    const unsigned char *data;
+    size_t len, off, fail_at;
+};
+
+static long
+t_failing_read(void *arg, unsigned char *buf, size_t n)
+{
+    struct t_failing *f = arg;
+
+    if (f->off >= f->fail_at) {
+        return -1;
+    }
+    if (n > f->fail_at - f->off) {
+        n = f->fail_at - f->off;
+    }
+    if (n > f->len - f->off) {
+        n = f->len - f->off;
+    }
+    memcpy(buf, f->data + f->off, n);
+    f->off += n;
+    return (long)n;
+}
+
+/*
+ * A read that fails: decode_stream() returns -1 and says nothing more
+ * (the host reports the failure, and rejects a message answered -1
+ * whole, orders handed over before the cut included).
+ */
+static void
+test_stream_read_failure(void)
+{
+    static const size_t cuts[] = {0, 50, 500, 1500};
+    void *ctx = t_init();
+    struct t_sink *t;
+    struct t_failing f;
+    struct sg_message msg;
+    unsigned char *data;
+    size_t len, i;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(plugin->decode_stream);
+    data = sg_test_read(sg_test_srcpath("bench/order-2k.edi"), &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(data);
+    for (i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+        t = sg_xcalloc(1, sizeof(*t));
+        t->sink.document = t_document;
+        t->sink.error = t_error;
+        f.data = data;
+        f.len = len;
+        f.off = 0;
+        f.fail_at = cuts[i];
+        memset(&msg, 0, sizeof(msg));
+        msg.id = "test";
+        msg.read = t_failing_read;
+        msg.read_arg = &f;
+        CU_ASSERT_EQUAL(plugin->decode_stream(ctx, &msg, &t->sink), -1);
+        CU_ASSERT_EQUAL(t->n_diags, 0);
+        CU_ASSERT_EQUAL(t->n_docs, 0);
+        t_sink_free(t);
+    }
+
+    /* The same body read whole: the one order. */
+    t = t_decode_mem(ctx, data, len);
+    CU_ASSERT_EQUAL(t->rc, 0);
+    CU_ASSERT_EQUAL(t->n_docs, 1);
+    t_sink_free(t);
+    free(data);
+    plugin->exit(ctx);
 }
 
 /* --- X12 850 ----------------------------------------------------------- */
@@ -1265,5 +1449,7 @@ main(void)
     CU_add_test(s, "xml wrapped orders", test_xml_wrapped_orders);
     CU_add_test(s, "xml refusals", test_xml_refusals);
     CU_add_test(s, "threads", test_threads);
+    CU_add_test(s, "decode_stream: a read that fails",
+                test_stream_read_failure);
     return sg_test_run();
 }
