@@ -34,6 +34,8 @@
 #define SECRET "spool-signing-secret-42"
 
 static struct sg_test_redis redis;
+static struct sg_test_redis signed_redis;   /* its own: workers and the
+                                               supplier registry apart */
 static struct sg_td sgd;
 static struct sg_td signed_sgd;     /* the same, with a signing partner */
 static char *tmp;
@@ -117,7 +119,7 @@ spool_write_signed_conf(void)
         "partner \"ACME\" {\n ids = {\"ZZ:ACMEPARTS\"}\n"
         " hmac_secret_file = \"acme.key\"\n}\n"
         "plugin \"supplier_edi\" {\n path = \"%s\"\n}\n",
-        dir, schemas, redis.child.address, sedi);
+        dir, schemas, signed_redis.child.address, sedi);
     signed_sgd.conf = sg_test_write(dir, "signed.conf", text);
     free(text);
     free(sedi);
@@ -187,9 +189,15 @@ spool_order_state(const char *number, char *out, size_t outlen)
         } else {
             usleep(50 * 1000);
         }
-        free(text);
-        text = NULL;
+        if (out[0] == '\0') {
+            free(text);
+            text = NULL;
+        }
     }
+    if (strcmp(out, "processed") != 0) {
+        fprintf(stderr, "order %s: state \"%s\": %s\n", number, out, text);
+    }
+    free(text);
     free(path);
     return out;
 }
@@ -433,6 +441,7 @@ main(void)
     if (sg_td_start(&sgd) != 0) {
         return 2;
     }
+    sg_test_redis_start(&signed_redis);
     spool_write_signed_conf();
     if (sg_td_start(&signed_sgd) != 0) {
         return 2;
@@ -462,6 +471,7 @@ main(void)
         rc = 1;
     }
     sg_test_redis_stop(&redis);
+    sg_test_redis_stop(&signed_redis);
     curl_easy_cleanup(curl);
     if (rc == 0) {
         sg_test_rmdir(tmp);
