@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "supplier_edi.h"
+#include "response.h"
 
 /* --- context ------------------------------------------------------------ */
 
@@ -47,7 +48,8 @@ static const struct sg_option sedi_options[] = {
 static int
 sedi_load_maps(struct sedi_ctx *ctx, const void *config)
 {
-    static const char *const sets[] = {"850", "ORDERS", NULL};
+    static const char *const sets[] = {"850", "ORDERS", "855", "ORDRSP",
+                                       NULL};
     const struct sg_host *host = ctx->host;
     const char *dir = NULL;
     char *owned = NULL, err[512];
@@ -523,7 +525,7 @@ sedi_diag(struct sedi_run *run, const char *code,
 
 /* --- the canonical writer ------------------------------------------- */
 
-static void
+void
 sedi_xml_elem(struct sg_buf *b, const char *indent, const char *name,
               const char *value)
 {
@@ -542,7 +544,7 @@ sedi_xml_elem(struct sg_buf *b, const char *indent, const char *name,
     sg_buf_adds(b, ">\n");
 }
 
-static void
+void
 sedi_xml_attr(struct sg_buf *b, const char *name, const char *value)
 {
     if (value == NULL) {
@@ -555,7 +557,7 @@ sedi_xml_attr(struct sg_buf *b, const char *name, const char *value)
     sg_buf_adds(b, "\"");
 }
 
-static void
+void
 sedi_xml_party(struct sg_buf *b, const char *name,
                const struct sedi_party *p)
 {
@@ -721,13 +723,20 @@ int
 sedi_emit_xml(struct sedi_run *run, const char *key, const char *partner,
               const char *xml, size_t len)
 {
+    return sedi_emit_typed(run, "order", key, partner, xml, len);
+}
+
+int
+sedi_emit_typed(struct sedi_run *run, const char *type, const char *key,
+                const char *partner, const char *xml, size_t len)
+{
     struct sg_document doc;
 
     if (sedi_admit(run, key) != 0) {
         return -1;
     }
     memset(&doc, 0, sizeof(doc));
-    doc.type = "order";
+    doc.type = type;
     doc.key = key;
     doc.partner = partner;
     doc.xml = xml;
@@ -803,10 +812,11 @@ sedi_on_tx(void *arg, const struct sg_edi_transaction *tx)
     if (run->stop) {
         return -1;
     }
-    if (strcmp(tx->env.set_type, x12 ? "850" : "ORDERS") != 0) {
+    if (strcmp(tx->env.set_type, x12 ? "850" : "ORDERS") != 0 &&
+        !sedi_response_set(tx)) {
         sedi_diag(run, "supplier_edi.unsupported_set", head, NULL,
-                  x12 ? 1 : 2, x12 ? 0 : 1, "%s %s is not an order: this "
-                  "plugin decodes X12 850 and EDIFACT ORDERS only",
+                  x12 ? 1 : 2, x12 ? 0 : 1, "%s %s is not one this "
+                  "plugin decodes (see its README for the list)",
                   x12 ? "transaction set" : "message",
                   tx->env.set_type[0] ? tx->env.set_type : "(no type)");
         return run->stop ? -1 : 0;
@@ -824,6 +834,9 @@ sedi_on_tx(void *arg, const struct sg_edi_transaction *tx)
     map = sg_edi_maps_find(run->ctx->maps, tx);
     if (map != NULL && sg_edi_map_check(map, tx, sedi_on_diag, run) != 0) {
         return run->stop ? -1 : 0;
+    }
+    if (sedi_response_set(tx)) {
+        return sedi_response_tx(run, tx);
     }
 
     sedi_order_init(&o, x12 ? "x12" : "edifact");
@@ -905,7 +918,8 @@ sedi_sniff(const unsigned char *data, size_t len)
         if (sg_edi_sniff_set(data, len, set, sizeof(set)) < 0) {
             return 10;
         }
-        return strcmp(set, "850") == 0 || strcmp(set, "ORDERS") == 0
+        return strcmp(set, "850") == 0 || strcmp(set, "ORDERS") == 0 ||
+               strcmp(set, "855") == 0 || strcmp(set, "ORDRSP") == 0
                ? 90 : 0;
     }
     /* Any plugin may take XML; say so without insisting. */
@@ -933,7 +947,8 @@ static const char *const sedi_content_types[] = {
     "text/xml", NULL
 };
 
-static const char *const sedi_document_types[] = {"order", NULL};
+static const char *const sedi_document_types[] = {"order",
+                                                  "order_response", NULL};
 
 const struct sg_plugin sg_plugin_descriptor = {
     SG_PLUGIN_HEADER,
