@@ -174,6 +174,28 @@ t_decode_855(const char *version, const char *const *body)
     return t;
 }
 
+/* An interchange around one ORDRSP of directory version ("96A"),
+ * segments between UNH and UNT. */
+static struct t_sink *
+t_decode_ordrsp(const char *version, const char *const *body)
+{
+    struct sg_buf b;
+    struct t_sink *t;
+    int n;
+
+    sg_buf_init(&b);
+    sg_buf_addf(&b, "UNA:+,? '\nUNB+UNOC:3+5412345000013:14+SUPPLYGATE:ZZ"
+                "+261205:0900+RSP1'\nUNH+1+ORDRSP:D:%s:UN:EAN005'\n",
+                version);
+    for (n = 0; body[n] != NULL; n++) {
+        sg_buf_addf(&b, "%s'\n", body[n]);
+    }
+    sg_buf_addf(&b, "UNT+%d+1'\nUNZ+1+RSP1'\n", n + 2);
+    t = t_decode(b.data, b.len);
+    sg_buf_free(&b);
+    return t;
+}
+
 /* All diags as one string, space-separated. */
 static const char *
 t_diags(const struct t_sink *t)
@@ -466,6 +488,154 @@ test_x12_mapper_refusals(void)
     t_free(t);
 }
 
+/* --- EDIFACT ORDRSP ---------------------------------------------------- */
+
+/* The supplier of example 04 answers its order: one line as ordered,
+ * one at another price and date, one not accepted. */
+static const char *const ordrsp_answer[] = {
+    "BGM+231+RSP-4001+4",
+    "DTM+137:20261205:102",
+    "RFF+ON:PO-EX-4001",
+    "DTM+171:20261204:102",
+    "NAD+SU+5412345000013::9++Acme Parts?+Co",
+    "NAD+BY+4000000000009::9",
+    "CUX+2:EUR:9",
+    "LIN+1+5+4012345000017:SRV",
+    "PIA+5+SKU-EX-1:IN::92",
+    "QTY+21:12:PCE",
+    "QTY+113:12:PCE",
+    "PRI+AAA:12,5",
+    "LIN+2+6+4012345000024:SRV",
+    "PIA+5+SKU-EX-2:IN::92",
+    "QTY+21:40,5:KGM",
+    "QTY+113:40,5:KGM",
+    "DTM+69:20261218:102",
+    "PRI+AAA:3,45",
+    "LIN+3+7",
+    "PIA+5+SKU-EX-3:IN::92",
+    "QTY+113:0:PCE",
+    "UNS+S",
+    "CNT+2:3",
+    NULL
+};
+
+static void
+test_edifact_answer(void)
+{
+    struct t_sink *t = t_decode_ordrsp("96A", ordrsp_answer);
+    const char *x;
+
+    CU_ASSERT_STRING_EQUAL(t_diags(t), "");
+    CU_ASSERT_EQUAL_FATAL(t->n_docs, 1);
+    x = t->xml[0];
+    CU_ASSERT(t_valid(x));
+    CU_ASSERT_STRING_EQUAL(t->type[0], "order_response");
+    CU_ASSERT_STRING_EQUAL(t->key[0], "PO-EX-4001");
+    XP_EQ(x, "c:source/@format", "edifact");
+    XP_EQ(x, "c:responseNumber", "RSP-4001");
+    XP_EQ(x, "c:responseDate", "2026-12-05");
+    XP_EQ(x, "c:orderDate", "2026-12-04");
+    XP_EQ(x, "c:purpose", "change");
+    /* 1225 4 says nothing of acceptance: the lines decide. */
+    XP_EQ(x, "c:status", "changed");
+    XP_EQ(x, "c:statusCode", "4");
+    XP_EQ(x, "c:currency", "EUR");
+    XP_EQ(x, "c:supplier/@id", "5412345000013");
+    XP_EQ(x, "c:supplier/c:name", "Acme Parts+Co");
+    XP_EQ(x, "c:lines/c:line[1]/c:status", "accepted");
+    XP_EQ(x, "c:lines/c:line[1]/c:item", "SKU-EX-1");
+    XP_EQ(x, "c:lines/c:line[1]/c:gtin", "4012345000017");
+    XP_EQ(x, "c:lines/c:line[1]/c:orderedQuantity", "12");
+    XP_EQ(x, "c:lines/c:line[1]/c:unitPrice", "12.5");
+    XP_EQ(x, "c:lines/c:line[2]/c:status", "changed");
+    XP_EQ(x, "c:lines/c:line[2]/c:quantity", "40.5");
+    XP_EQ(x, "c:lines/c:line[2]/c:quantity/@unit", "KGM");
+    XP_EQ(x, "c:lines/c:line[2]/c:unitPrice", "3.45");
+    XP_EQ(x, "c:lines/c:line[2]/c:promisedDelivery", "2026-12-18");
+    XP_EQ(x, "c:lines/c:line[3]/c:status", "rejected");
+    XP_EQ(x, "c:lines/c:line[3]/c:quantity", "0");
+    t_free(t);
+}
+
+/* BGM 1225 27, 29, 30 answer for the whole order; with a version that
+ * has no map (D01B here) the message is still mapped. */
+static void
+test_edifact_whole_order(void)
+{
+    static const char *const rejected[] = {
+        "BGM+231+RSP-9+27",
+        "RFF+ON:PO-EX-9",
+        "UNS+S",
+        NULL
+    };
+    struct t_sink *t = t_decode_ordrsp("01B", rejected);
+
+    CU_ASSERT_STRING_EQUAL(t_diags(t), "");
+    CU_ASSERT_EQUAL_FATAL(t->n_docs, 1);
+    CU_ASSERT(t_valid(t->xml[0]));
+    XP_EQ(t->xml[0], "c:status", "rejected");
+    XP_EQ(t->xml[0], "count(c:purpose)", "0");
+    XP_EQ(t->xml[0], "count(c:lines)", "0");
+    /* No NAD+SU: the interchange sender answers. */
+    XP_EQ(t->xml[0], "c:supplier/@id", "5412345000013");
+    XP_EQ(t->xml[0], "c:supplier/@qualifier", "14");
+    t_free(t);
+}
+
+static void
+test_edifact_refusals(void)
+{
+    static const char *const values[] = {
+        "BGM+231+RSP-5+29",
+        "DTM+137:20261305:102",
+        "LIN+1+99",
+        "QTY+113:-1:PCE",
+        "PRI+AAA:x",
+        "UNS+S",
+        "CNT+2:2",
+        NULL
+    };
+    static const char *const structure[] = {
+        "BGM+231+RSP-5+29",
+        "DTM+137:20261205:102",
+        "RFF+ON:PO-1",
+        "LIN+1+5",
+        "UNS+S",
+        "ZZZ+1",
+        NULL
+    };
+    /* D01B has no map here: what the mapper finds. */
+    struct t_sink *t = t_decode_ordrsp("01B", values);
+
+    CU_ASSERT_EQUAL(t->n_docs, 0);
+    CU_ASSERT_STRING_EQUAL(t_diags(t),
+                           "supplier_edi.bad_date@4:DTM:1:2 "
+                           "supplier_edi.bad_line_status@5:LIN:2:0 "
+                           "supplier_edi.bad_quantity@6:QTY:1:2 "
+                           "supplier_edi.bad_price@7:PRI:1:2 "
+                           "supplier_edi.cnt_count@9:CNT:1:2 "
+                           "supplier_edi.missing_order_number@3:RFF:1:2");
+    t_free(t);
+
+    /* The D96A map refuses the price before the mapper sees it. */
+    t = t_decode_ordrsp("96A", values);
+    CU_ASSERT_EQUAL(t->n_docs, 0);
+    CU_ASSERT_STRING_EQUAL(t_diags(t), "edi.elem.6@7:PRI:1:2");
+    t_free(t);
+
+    /* The D96A map: a segment it does not know, a mandatory BGM
+     * missing. */
+    t = t_decode_ordrsp("96A", structure);
+    CU_ASSERT_EQUAL(t->n_docs, 0);
+    CU_ASSERT_STRING_EQUAL(t_diags(t), "edi.seg.1@8:ZZZ:0:0");
+    t_free(t);
+    t = t_decode_ordrsp("96A", structure + 1);
+    CU_ASSERT_EQUAL(t->n_docs, 0);
+    CU_ASSERT_STRING_EQUAL(t_diags(t), "edi.seg.3@3:BGM:0:0 "
+                           "edi.seg.1@7:ZZZ:0:0");
+    t_free(t);
+}
+
 int
 main(void)
 {
@@ -508,6 +678,9 @@ main(void)
     CU_add_test(s, "x12 split line", test_x12_split_line);
     CU_add_test(s, "x12 map refusals", test_x12_map_refusals);
     CU_add_test(s, "x12 mapper refusals", test_x12_mapper_refusals);
+    CU_add_test(s, "edifact answer", test_edifact_answer);
+    CU_add_test(s, "edifact whole order", test_edifact_whole_order);
+    CU_add_test(s, "edifact refusals", test_edifact_refusals);
     rc = sg_test_run();
     plugin->exit(ctx);
     xmlSchemaFree(schema);
