@@ -176,6 +176,11 @@ struct sg_config {
     long repl_backoff;          /* seconds before the first retry,
                                    doubled after each failure */
 
+    /* rules spanning areas (section "rules") */
+    double response_price_tolerance;    /* percent an order response's
+                                           unit price may differ from
+                                           the ordered one unflagged */
+
     void *cfg;              /* the libconfuse tree, owned */
 };
 
