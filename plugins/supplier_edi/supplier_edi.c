@@ -8,7 +8,8 @@
  * looks at the body itself to pick the reader, hands each transaction
  * set to its mapper (map_x12_850.c, map_edifact_orders.c) or the body
  * to the XML path (map_xml_order.c), and reports every problem with its
- * position.  Validation against the XSD, queueing and the procurement
+ * position.  Suppliers' answers to our orders (X12 855, EDIFACT ORDRSP)
+ * go to response.c, which maps them into <order_response> documents.  Validation against the XSD, queueing and the procurement
  * rules (supplier registry, approval levels) happen in the core.
  *
  * This file also holds what the mappers share: the order model, decimal
@@ -113,8 +114,8 @@ sedi_init(const struct sg_host *host, const void *config, void **ctxp)
     }
 
     sedi_xml_init();
-    host->log(SG_LOG_INFO, SEDI_NAME, NULL, "decoding X12 850 and EDIFACT "
-              "ORDERS%s, at most %ld orders per message",
+    host->log(SG_LOG_INFO, SEDI_NAME, NULL, "decoding X12 850, 855 and "
+              "EDIFACT ORDERS, ORDRSP%s, at most %ld documents per message",
               ctx->accept_xml ? " and canonical XML orders" : "",
               ctx->max_documents);
     *ctxp = ctx;
