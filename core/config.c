@@ -318,6 +318,7 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
     /* Business rules that span areas (rules_response.c ...). */
     cfg_opt_t rules_opts[] = {
         CFG_FLOAT("response_price_tolerance", 2, CFGF_NONE),
+        CFG_STR("response_order_wait", "1m", CFGF_NONE),
         CFG_END()
     };
     cfg_opt_t opts[] = {
@@ -403,6 +404,8 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
                           sg_check_duration);
     cfg_set_validate_func(cfg, "rules|response_price_tolerance",
                           sg_check_amount);
+    cfg_set_validate_func(cfg, "rules|response_order_wait",
+                          sg_check_duration);
     return cfg;
 }
 
@@ -848,6 +851,8 @@ sg_config_read(struct sg_config *c, cfg_t *cfg, struct sg_errors *errs)
     sg_config_read_feedback(c, cfg, errs);
     c->response_price_tolerance =
         cfg_getfloat(cfg_getsec(cfg, "rules"), "response_price_tolerance");
+    c->response_order_wait = sg_config_duration(cfg_getsec(cfg, "rules"),
+                                                "response_order_wait");
 }
 
 static void

@@ -180,6 +180,9 @@ struct sg_config {
     double response_price_tolerance;    /* percent an order response's
                                            unit price may differ from
                                            the ordered one unflagged */
+    long response_order_wait;           /* seconds an answer to an order
+                                           not seen yet is retried before
+                                           it is an unknown order's */
 
     void *cfg;              /* the libconfuse tree, owned */
 };

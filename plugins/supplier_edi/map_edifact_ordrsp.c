@@ -333,7 +333,11 @@ ordrsp_qty(struct sedi_run *run, const struct sg_edi_segment *seg,
     }
 }
 
-/* PRI C509: AAA (net) beats AAB (gross). */
+/*
+ * PRI C509: AAA (net) beats AAB (gross).
+ * XXX: 5284 (unit price basis, "per 100") is not applied, as in ORDERS;
+ * a price per hundred is compared with the ordered unit price as is.
+ */
 static void
 ordrsp_pri(struct sedi_run *run, const struct sg_edi_segment *seg,
            struct ordrsp_state *st)

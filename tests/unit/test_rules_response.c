@@ -302,6 +302,7 @@ setup_test(void)
 {
     freeReplyObject(cmd("FLUSHALL"));
     cfg.response_price_tolerance = 2;
+    cfg.response_order_wait = 0;
 }
 
 /* --- tests --------------------------------------------------------------- */
@@ -495,6 +496,40 @@ test_other_supplier_or_sender(void)
     free(x.xml);
 }
 
+/* An answer that overtook its order waits for it, then applies. */
+static void
+test_answer_before_order(void)
+{
+    struct sg_errors errs;
+    struct entry x;
+
+    cfg.response_order_wait = 120;
+    CU_ASSERT_EQUAL(answer(&x, "PO-LATE", "ACME", "", "accepted",
+                           rline("1", "accepted", "2.5", NULL), NULL),
+                    SG_RULES_RETRY);
+    CU_ASSERT_EQUAL(pending(RESPONSES), 1);
+    CU_ASSERT_STRING_EQUAL(events("PO-LATE"), "");
+
+    order("PO-LATE", "ACME");
+    sg_errors_init(&errs, 0);
+    CU_ASSERT_EQUAL(sg_rules_apply(rules, c, &x.e, T + 61000, &errs),
+                    SG_RULES_OK);
+    sg_errors_free(&errs);
+    CU_ASSERT_STRING_EQUAL(field("PO-LATE", "response"), "accepted");
+    CU_ASSERT_EQUAL(pending(RESPONSES), 0);
+    free(x.xml);
+
+    /* Past the wait, an answer to no order is an unknown order's. */
+    CU_ASSERT_EQUAL(answer(&x, "PO-NEVER", "ACME", "", "accepted", NULL,
+                           NULL), SG_RULES_RETRY);
+    sg_errors_init(&errs, 0);
+    CU_ASSERT_EQUAL(sg_rules_apply(rules, c, &x.e, T + 120000, &errs),
+                    SG_RULES_OK);
+    sg_errors_free(&errs);
+    CU_ASSERT_STRING_EQUAL(events("PO-NEVER"), "response_order_unknown");
+    free(x.xml);
+}
+
 /* Two suppliers' orders of one number: each answer finds its own. */
 static void
 test_number_shared_by_suppliers(void)
@@ -597,6 +632,7 @@ main(void)
     CU_add_test(s, "unknown order and line", test_unknown_order_and_line);
     CU_add_test(s, "other supplier or sender",
                 test_other_supplier_or_sender);
+    CU_add_test(s, "answer before its order", test_answer_before_order);
     CU_add_test(s, "number shared by suppliers",
                 test_number_shared_by_suppliers);
     CU_add_test(s, "header promise and API", test_header_promise_and_api);
