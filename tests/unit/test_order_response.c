@@ -384,8 +384,9 @@ test_x12_example(void)
     t_free(t);
 }
 
-/* Several ACKs on one line: quantities add up, the latest date wins,
- * and disagreeing statuses make the line changed. */
+/* Several ACKs on one line: quantities add up, the latest date wins
+ * (a DTM in the ACK loop included), and disagreeing statuses make the
+ * line changed. */
 static void
 test_x12_split_line(void)
 {
@@ -395,6 +396,7 @@ test_x12_split_line(void)
         "PO1*1*10*EA*2.5**BP*SKU-1",
         "ACK*IA*6*EA*068*20261210",
         "ACK*IB*4*EA*068*20261220",
+        "DTM*067*20261222",
         "PO1*2*5*EA*1**BP*SKU-2",
         "DTM*067*20261215",
         "CTT*2",
@@ -414,7 +416,8 @@ test_x12_split_line(void)
     XP_EQ(x, "c:lines/c:line[1]/c:statusCode", "IA");
     XP_EQ(x, "c:lines/c:line[1]/c:item", "SKU-1");
     XP_EQ(x, "c:lines/c:line[1]/c:quantity", "10");
-    XP_EQ(x, "c:lines/c:line[1]/c:promisedDelivery", "2026-12-20");
+    /* The DTM of the last ACK loop promises later still. */
+    XP_EQ(x, "c:lines/c:line[1]/c:promisedDelivery", "2026-12-22");
     /* No ACK: taken as ordered; its DTM still promises a date. */
     XP_EQ(x, "c:lines/c:line[2]/c:status", "accepted");
     XP_EQ(x, "c:lines/c:line[2]/c:promisedDelivery", "2026-12-15");
