@@ -46,6 +46,19 @@ static const struct ordrsp_code ordrsp_answers[] = {
     {NULL, NULL}
 };
 
+/* BGM 4343 (response type), asked when 1225 does not answer. */
+static const struct ordrsp_code ordrsp_response_types[] = {
+    {"AP", SEDI_ACCEPTED},      /* accepted */
+    {"CO", SEDI_ACCEPTED},      /* confirmed */
+    {"NA", SEDI_ACCEPTED},      /* no acknowledgement needed */
+    {"AC", SEDI_CHANGED},       /* acknowledge with detail and change */
+    {"AI", SEDI_CHANGED},       /* acknowledge only changes */
+    {"CA", SEDI_CHANGED},       /* conditionally accepted */
+    {"RE", SEDI_REJECTED},      /* rejected */
+    {"AB", SEDI_PENDING},       /* received, not yet judged */
+    {NULL, NULL}
+};
+
 /* LIN 1229 (action request): what became of one line. */
 static const struct ordrsp_code ordrsp_line_codes[] = {
     {"1", SEDI_CHANGED},        /* added */
@@ -111,15 +124,26 @@ ordrsp_date(struct sedi_run *run, const struct sg_edi_segment *seg,
     return 0;
 }
 
-/* BGM: C002 1001, C106 1004 (the supplier's number), 1225. */
+/*
+ * BGM: C002 1001, C106 1004 (the supplier's number), 1225, 4343.  The
+ * answer is 1225 when it is one (27, 29, 30, 34), else 4343; the code
+ * that gave it is the statusCode.
+ */
 static void
 ordrsp_bgm(const struct sg_edi_segment *seg, struct sedi_response *r)
 {
-    const char *fn = sg_edi_value(seg, 3, 1), *word;
+    const char *fn = sg_edi_value(seg, 3, 1);
+    const char *type = sg_edi_value(seg, 4, 1), *word;
 
     sedi_set(&r->number, sg_edi_value(seg, 2, 1));
     sedi_set(&r->status_code, fn);
     r->status = ordrsp_lookup(ordrsp_answers, fn);
+    if (r->status == NULL && type[0] != '\0') {
+        r->status = ordrsp_lookup(ordrsp_response_types, type);
+        if (r->status != NULL) {
+            sedi_set(&r->status_code, type);
+        }
+    }
     word = ordrsp_lookup(ordrsp_purposes, fn);
     if (word != NULL) {
         sedi_set(&r->order.purpose, word);
@@ -419,7 +443,7 @@ ordrsp_segment(struct sedi_run *run, const struct sg_edi_segment *seg,
 }
 
 /*
- * With no BGM answer code (27, 29, 30, 34) the lines tell: all rejected
+ * With no BGM answer (1225 27, 29, 30, 34; 4343) the lines tell: all rejected
  * is a rejection, any line changed, rejected or pending is a change,
  * otherwise the order is accepted.
  */

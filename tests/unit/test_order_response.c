@@ -560,14 +560,22 @@ test_edifact_answer(void)
     t_free(t);
 }
 
-/* BGM 1225 27, 29, 30 answer for the whole order; with a version that
- * has no map (D01B here) the message is still mapped. */
+/* BGM 1225 27, 29, 30 or 4343 answer for the whole order; with a
+ * version that has no map (D01B here) the message is still mapped. */
 static void
 test_edifact_whole_order(void)
 {
     static const char *const rejected[] = {
         "BGM+231+RSP-9+27",
         "RFF+ON:PO-EX-9",
+        "UNS+S",
+        NULL
+    };
+    static const char *const conditional[] = {
+        "BGM+231+RSP-10+9+CA",
+        "DTM+137:20261205:102",
+        "RFF+ON:PO-EX-10",
+        "LIN+1",
         "UNS+S",
         NULL
     };
@@ -582,6 +590,16 @@ test_edifact_whole_order(void)
     /* No NAD+SU: the interchange sender answers. */
     XP_EQ(t->xml[0], "c:supplier/@id", "5412345000013");
     XP_EQ(t->xml[0], "c:supplier/@qualifier", "14");
+    t_free(t);
+
+    /* 1225 9 (original) answers nothing; 4343 CA does. */
+    t = t_decode_ordrsp("96A", conditional);
+    CU_ASSERT_STRING_EQUAL(t_diags(t), "");
+    CU_ASSERT_EQUAL_FATAL(t->n_docs, 1);
+    XP_EQ(t->xml[0], "c:status", "changed");
+    XP_EQ(t->xml[0], "c:statusCode", "CA");
+    XP_EQ(t->xml[0], "c:purpose", "original");
+    XP_EQ(t->xml[0], "c:lines/c:line[1]/c:status", "accepted");
     t_free(t);
 }
 
