@@ -1,7 +1,8 @@
 /*
  * rules_response.c - the procurement rules for canonical order responses
  * (schemas/order_response.xsd): a supplier's answer to one of our
- * purchase orders, from an X12 855 or an EDIFACT ORDRSP.
+ * purchase orders, from an X12 855 or an EDIFACT ORDRSP.  The read API,
+ * GET /v1/order-responses/<order>, is rules_response_json.c.
  *
  * A worker hands over one stream entry.  C reads the answer, finds the
  * order it names and what was ordered (the order's own canonical
@@ -60,6 +61,7 @@
 #include "canonical.h"
 #include "keys.h"
 #include "rules_area.h"
+#include "rules_response.h"
 #include "schema.h"
 #include "script.h"
 
@@ -857,63 +859,6 @@ done:
     return res;
 }
 
-/* --- reading an answer back ------------------------------------------- */
-
-/* A counter field as a JSON integer, 0 when absent. */
-static json_t *
-sg_resp_count_json(const redisReply *h, const char *name)
-{
-    const char *v = sg_hash_get(h, name);
-
-    return json_integer(v != NULL ? strtoll(v, NULL, 10) : 0);
-}
-
-/*
- * GET /v1/order-responses/<order>: the last answer recorded on the
- * order, with its lines.
- */
-static char *
-sg_resp_json(redisContext *c, const char *order, int *found)
-{
-    redisReply *h = sg_resp_order_hash(c, order);
-    const char *lines, *status;
-    json_t *o, *l;
-    char *text;
-
-    *found = -1;
-    if (h == NULL) {
-        return NULL;
-    }
-    status = sg_hash_get(h, "response");
-    if (status == NULL) {
-        *found = 0;
-        freeReplyObject(h);
-        return NULL;
-    }
-    lines = sg_hash_get(h, "response_lines");
-    l = lines != NULL ? json_loads(lines, 0, NULL) : NULL;
-    o = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
-                  "order", order, "status", status,
-                  "code", sg_json_str(sg_hash_get(h, "response_code")),
-                  "number", sg_json_str(sg_hash_get(h, "response_number")),
-                  "date", sg_json_str(sg_hash_get(h, "response_date")),
-                  "received_ms", sg_json_ms(sg_hash_get(h, "response_at")),
-                  "msg", sg_json_str(sg_hash_get(h, "response_msg")),
-                  "supplier", sg_json_str(sg_hash_get(h, "supplier")),
-                  "promised_delivery",
-                  sg_json_str(sg_hash_get(h, "promised_delivery")),
-                  "price_flags",
-                  sg_resp_count_json(h, "response_price_flags"),
-                  "late_lines", sg_resp_count_json(h, "response_late_lines"),
-                  "responses", sg_resp_count_json(h, "responses"),
-                  "lines", l != NULL ? l : json_array());
-    text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    freeReplyObject(h);
-    *found = text != NULL ? 1 : -1;
-    return text;
-}
-
 /* --- the area ------------------------------------------------------------ */
 
 static void *
@@ -943,6 +888,6 @@ const struct sg_rules_area sg_area_responses = {
     NULL,
     {{"/v1/order-responses/", "order_response.not_found", "no answer "
       "from the supplier is recorded for this order (or no such order)",
-      sg_resp_json},
+      sg_rules_response_json},
      {NULL, NULL, NULL, NULL}}
 };
