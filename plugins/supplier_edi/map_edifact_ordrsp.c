@@ -59,7 +59,12 @@ static const struct ordrsp_code ordrsp_response_types[] = {
     {NULL, NULL}
 };
 
-/* LIN 1229 (action request): what became of one line. */
+/*
+ * LIN 1229 (action request): what became of one line.
+ * XXX: other codes (8 schedule only, 9 amendments ...) are refused
+ * (supplier_edi.bad_line_status); a partner sending them cannot answer
+ * until this table knows them.
+ */
 static const struct ordrsp_code ordrsp_line_codes[] = {
     {"1", SEDI_CHANGED},        /* added */
     {"2", SEDI_REJECTED},       /* deleted */
