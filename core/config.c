@@ -323,6 +323,12 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
         CFG_FLOAT("total_tolerance", 0.01, CFGF_NONE),
         CFG_END()
     };
+    /* Business rules that span areas (rules_response.c ...). */
+    cfg_opt_t rules_opts[] = {
+        CFG_FLOAT("response_price_tolerance", 2, CFGF_NONE),
+        CFG_STR("response_order_wait", "1m", CFGF_NONE),
+        CFG_END()
+    };
     cfg_opt_t opts[] = {
         CFG_STR("log_level", "info", CFGF_NONE),
         CFG_STR("state_dir", "var", CFGF_NONE),
@@ -347,6 +353,7 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
                 CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
         CFG_SEC("replenishment", replenishment_opts, CFGF_NONE),
         CFG_SEC("invoice", invoice_opts, CFGF_NONE),
+        CFG_SEC("rules", rules_opts, CFGF_NONE),
         CFG_END()
     };
     cfg_t *cfg = cfg_init(opts, first_pass ? CFGF_IGNORE_UNKNOWN : 0);
@@ -408,6 +415,10 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
     cfg_set_validate_func(cfg, "replenishment|max_attempts",
                           sg_check_positive);
     cfg_set_validate_func(cfg, "feedback|follow_up_after",
+                          sg_check_duration);
+    cfg_set_validate_func(cfg, "rules|response_price_tolerance",
+                          sg_check_amount);
+    cfg_set_validate_func(cfg, "rules|response_order_wait",
                           sg_check_duration);
     return cfg;
 }
@@ -866,6 +877,10 @@ sg_config_read(struct sg_config *c, cfg_t *cfg, struct sg_errors *errs)
     sg_config_read_items(c, cfg, errs);
     sg_config_read_feedback(c, cfg, errs);
     sg_config_read_invoice(c, cfg);
+    c->response_price_tolerance =
+        cfg_getfloat(cfg_getsec(cfg, "rules"), "response_price_tolerance");
+    c->response_order_wait = sg_config_duration(cfg_getsec(cfg, "rules"),
+                                                "response_order_wait");
 }
 
 static void

@@ -181,6 +181,13 @@ struct sg_config {
     double invoice_price_tolerance;     /* percent off the order price */
     double invoice_quantity_tolerance;  /* percent over ordered/shipped */
     double invoice_total_tolerance;     /* amount the total may be off */
+    /* rules spanning areas (section "rules") */
+    double response_price_tolerance;    /* percent an order response's
+                                           unit price may differ from
+                                           the ordered one unflagged */
+    long response_order_wait;           /* seconds an answer to an order
+                                           not seen yet is retried before
+                                           it is an unknown order's */
 
     void *cfg;              /* the libconfuse tree, owned */
 };

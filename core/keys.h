@@ -182,6 +182,23 @@
  *   sg:events              subject "invoice", field invoice: types
  *                          invoice_matched, invoice_mismatch (detail:
  *                          state, reasons), duplicate_invoice
+ * As the order response rules (rules_response.c) use them:
+ *   sg:order:<number>      fields written when the order's supplier
+ *                          answers (X12 855, EDIFACT ORDRSP): response
+ *                          (accepted | changed | rejected | pending),
+ *                          response_code, response_number, response_date,
+ *                          response_at (epoch ms), response_msg,
+ *                          response_entry, response_lines (JSON [{line,
+ *                          status, code, quantity, price, promised}]),
+ *                          response_price_flags, response_late_lines,
+ *                          promised_delivery, responses (count)
+ *   sg:order:<number>:history  order_response_received and the flags
+ *   sg:events              subject "order": order_response_received,
+ *                          response_price_deviation,
+ *                          response_late_promise, response_line_unknown;
+ *                          and, without touching any order,
+ *                          response_order_unknown and
+ *                          response_supplier_mismatch
  */
 #ifndef SG_KEYS_H
 #define SG_KEYS_H

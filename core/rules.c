@@ -17,6 +17,7 @@ const struct sg_rules_area *const sg_rules_areas[] = {
     &sg_area_stock,
     &sg_area_feedback,
     &sg_area_invoices,
+    &sg_area_responses,
     NULL
 };
 

@@ -53,6 +53,7 @@ extern const struct sg_rules_area sg_area_acks;
 extern const struct sg_rules_area sg_area_stock;
 extern const struct sg_rules_area sg_area_feedback;
 extern const struct sg_rules_area sg_area_invoices;
+extern const struct sg_rules_area sg_area_responses;
 
 /* Every area, NULL-terminated. */
 extern const struct sg_rules_area *const sg_rules_areas[];

@@ -90,6 +90,9 @@ for tk in "${keys[@]}"; do
     item)
         jq -r '"stock \(.item): " + ([.warehouses[]? | "\(.warehouse) level \(.level) \(.unit // ""), alert \(.alert // "none")" + (if .open_replenishment then ", replenishment order \(.open_replenishment)" else "" end) + ", pick first: \(if (.lots[0].lot // "") == "" then "no lot" else .lots[0].lot end)"] | join("; "))' \
             <<<"$(fetch "/v1/stock/$k")" ;;
+    order_response)
+        jq -r '"answer to order \(.order): \(.status), \(.price_flags) price flag(s), \(.late_lines) late line(s), promised \(.promised_delivery // "-")"' \
+            <<<"$(fetch "/v1/order-responses/$k")" ;;
     feedback)
         jq -r '"ticket \(.ticket // .id): \(.state), \(.category // "") \(.severity // ""), supplier \(.link.supplier // "unknown") (via \(.link.via // "-")), escalations \(.escalations | length)"' \
             <<<"$(fetch "/v1/feedback/$k")" ;;

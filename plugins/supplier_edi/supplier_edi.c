@@ -8,7 +8,8 @@
  * looks at the body itself to pick the reader, hands each transaction
  * set to its mapper (map_x12_850.c, map_edifact_orders.c) or the body
  * to the XML path (map_xml_order.c), and reports every problem with its
- * position.  Validation against the XSD, queueing and the procurement
+ * position.  Suppliers' answers to our orders (X12 855, EDIFACT ORDRSP)
+ * go to response.c, which maps them into <order_response> documents.  Validation against the XSD, queueing and the procurement
  * rules (supplier registry, approval levels) happen in the core.
  *
  * This file also holds what the mappers share: the order model, decimal
@@ -22,6 +23,7 @@
 
 #include "supplier_edi.h"
 #include "invoice.h"
+#include "response.h"
 
 /* --- context ------------------------------------------------------------ */
 
@@ -49,7 +51,7 @@ static int
 sedi_load_maps(struct sedi_ctx *ctx, const void *config)
 {
     static const char *const sets[] = {"850", "ORDERS", "810", "INVOIC",
-                                       NULL};
+                                       "855", "ORDRSP", NULL};
     const struct sg_host *host = ctx->host;
     const char *dir = NULL;
     char *owned = NULL, err[512];
@@ -113,8 +115,8 @@ sedi_init(const struct sg_host *host, const void *config, void **ctxp)
     }
 
     sedi_xml_init();
-    host->log(SG_LOG_INFO, SEDI_NAME, NULL, "decoding X12 850 and EDIFACT "
-              "ORDERS%s, at most %ld orders per message",
+    host->log(SG_LOG_INFO, SEDI_NAME, NULL, "decoding X12 850, 855 and "
+              "EDIFACT ORDERS, ORDRSP%s, at most %ld documents per message",
               ctx->accept_xml ? " and canonical XML orders" : "",
               ctx->max_documents);
     *ctxp = ctx;
@@ -525,7 +527,7 @@ sedi_diag(struct sedi_run *run, const char *code,
 
 /* --- the canonical writer ------------------------------------------- */
 
-static void
+void
 sedi_xml_elem(struct sg_buf *b, const char *indent, const char *name,
               const char *value)
 {
@@ -544,7 +546,7 @@ sedi_xml_elem(struct sg_buf *b, const char *indent, const char *name,
     sg_buf_adds(b, ">\n");
 }
 
-static void
+void
 sedi_xml_attr(struct sg_buf *b, const char *name, const char *value)
 {
     if (value == NULL) {
@@ -557,7 +559,7 @@ sedi_xml_attr(struct sg_buf *b, const char *name, const char *value)
     sg_buf_adds(b, "\"");
 }
 
-static void
+void
 sedi_xml_party(struct sg_buf *b, const char *name,
                const struct sedi_party *p)
 {
@@ -723,13 +725,20 @@ int
 sedi_emit_xml(struct sedi_run *run, const char *key, const char *partner,
               const char *xml, size_t len)
 {
+    return sedi_emit_typed(run, "order", key, partner, xml, len);
+}
+
+int
+sedi_emit_typed(struct sedi_run *run, const char *type, const char *key,
+                const char *partner, const char *xml, size_t len)
+{
     struct sg_document doc;
 
     if (sedi_admit(run, key) != 0) {
         return -1;
     }
     memset(&doc, 0, sizeof(doc));
-    doc.type = "order";
+    doc.type = type;
     doc.key = key;
     doc.partner = partner;
     doc.xml = xml;
@@ -808,11 +817,11 @@ sedi_on_tx(void *arg, const struct sg_edi_transaction *tx)
     if (sedi_is_invoice(tx)) {
         return sedi_invoice_tx(run, tx);
     }
-    if (strcmp(tx->env.set_type, x12 ? "850" : "ORDERS") != 0) {
+    if (strcmp(tx->env.set_type, x12 ? "850" : "ORDERS") != 0 &&
+        !sedi_response_set(tx)) {
         sedi_diag(run, "supplier_edi.unsupported_set", head, NULL,
-                  x12 ? 1 : 2, x12 ? 0 : 1, "%s %s is not an order: this "
-                  "plugin decodes X12 850 and EDIFACT ORDERS (and 810, "
-                  "INVOIC invoices) only",
+                  x12 ? 1 : 2, x12 ? 0 : 1, "%s %s is not one this "
+                  "plugin decodes (see its README for the list)",
                   x12 ? "transaction set" : "message",
                   tx->env.set_type[0] ? tx->env.set_type : "(no type)");
         return run->stop ? -1 : 0;
@@ -830,6 +839,9 @@ sedi_on_tx(void *arg, const struct sg_edi_transaction *tx)
     map = sg_edi_maps_find(run->ctx->maps, tx);
     if (map != NULL && sg_edi_map_check(map, tx, sedi_on_diag, run) != 0) {
         return run->stop ? -1 : 0;
+    }
+    if (sedi_response_set(tx)) {
+        return sedi_response_tx(run, tx);
     }
 
     sedi_order_init(&o, x12 ? "x12" : "edifact");
@@ -974,7 +986,8 @@ sedi_sniff(const unsigned char *data, size_t len)
             return 10;
         }
         return strcmp(set, "850") == 0 || strcmp(set, "ORDERS") == 0 ||
-               strcmp(set, "810") == 0 || strcmp(set, "INVOIC") == 0
+               strcmp(set, "810") == 0 || strcmp(set, "INVOIC") == 0 ||
+               strcmp(set, "855") == 0 || strcmp(set, "ORDRSP") == 0
                ? 90 : 0;
     }
     /* Any plugin may take XML; say so without insisting. */
@@ -1003,7 +1016,7 @@ static const char *const sedi_content_types[] = {
 };
 
 static const char *const sedi_document_types[] = {"order", "invoice",
-                                                  NULL};
+                                                  "order_response", NULL};
 
 const struct sg_plugin sg_plugin_descriptor = {
     SG_PLUGIN_HEADER,

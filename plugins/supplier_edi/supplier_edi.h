@@ -197,4 +197,19 @@ int sedi_xml_decode(struct sedi_run *run);
 /* Called once from init(): libxml2's global setup. */
 void sedi_xml_init(void);
 
+/* --- shared with the other document families (supplier_edi.c) -------- */
+
+/* Hand over a canonical document of any type the plugin declares. */
+int sedi_emit_typed(struct sedi_run *run, const char *type, const char *key,
+                    const char *partner, const char *xml, size_t len);
+
+/* The canonical writer's pieces: an element with escaped text at indent
+ * (nothing when value is NULL), an attribute (likewise), a party (nothing
+ * without an id). */
+void sedi_xml_elem(struct sg_buf *b, const char *indent, const char *name,
+                   const char *value);
+void sedi_xml_attr(struct sg_buf *b, const char *name, const char *value);
+void sedi_xml_party(struct sg_buf *b, const char *name,
+                    const struct sedi_party *p);
+
 #endif /* SEDI_SUPPLIER_EDI_H */

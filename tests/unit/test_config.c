@@ -504,6 +504,41 @@ test_carriers(void)
     sg_errors_free(&errs);
 }
 
+/* rules: the order response options, their defaults and refusals. */
+static void
+test_response_rules(void)
+{
+    struct sg_errors errs;
+    struct sg_config *c;
+
+    c = sg_load_text("log_level = \"info\"\n", sg_no_options, &errs);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_DOUBLE_EQUAL(c->response_price_tolerance, 2, 1e-9);
+    CU_ASSERT_EQUAL(c->response_order_wait, 60);
+    sg_config_free(c);
+    sg_errors_free(&errs);
+
+    c = sg_load_text("rules {\n  response_price_tolerance = 0.5\n"
+                     "  response_order_wait = \"0s\"\n}\n", sg_no_options,
+                     &errs);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_DOUBLE_EQUAL(c->response_price_tolerance, 0.5, 1e-9);
+    CU_ASSERT_EQUAL(c->response_order_wait, 0);
+    sg_config_free(c);
+    sg_errors_free(&errs);
+
+    c = sg_load_text("rules {\n  response_price_tolerance = -1\n}\n",
+                     sg_no_options, &errs);
+    CU_ASSERT_PTR_NULL(c);
+    CU_ASSERT_TRUE(sg_errors_mention(&errs, "t.conf:2"));
+    sg_errors_free(&errs);
+    c = sg_load_text("rules {\n  response_order_wait = \"later\"\n}\n",
+                     sg_no_options, &errs);
+    CU_ASSERT_PTR_NULL(c);
+    CU_ASSERT_TRUE(sg_errors_mention(&errs, "t.conf:2"));
+    sg_errors_free(&errs);
+}
+
 /* queue.duplicate_window: 30 days unless set, "0s" turns the check
  * off, a wrong value is refused at its line. */
 static void
@@ -601,6 +636,7 @@ main(void)
     CU_add_test(s, "carrier registry and delivery limit", test_carriers);
     CU_add_test(s, "queue duplicate_window", test_duplicate_window);
     CU_add_test(s, "invoice tolerances", test_invoice_tolerances);
+    CU_add_test(s, "rules for order responses", test_response_rules);
     rc = sg_test_run();
     sg_test_rmdir(tmp);
     free(tmp);
