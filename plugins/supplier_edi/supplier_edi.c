@@ -47,7 +47,8 @@ static const struct sg_option sedi_options[] = {
 static int
 sedi_load_maps(struct sedi_ctx *ctx, const void *config)
 {
-    static const char *const sets[] = {"850", "ORDERS", NULL};
+    static const char *const sets[] = {"850", "ORDERS", "856", "DESADV",
+                                        NULL};
     const struct sg_host *host = ctx->host;
     const char *dir = NULL;
     char *owned = NULL, err[512];
@@ -523,7 +524,7 @@ sedi_diag(struct sedi_run *run, const char *code,
 
 /* --- the canonical writer ------------------------------------------- */
 
-static void
+void
 sedi_xml_elem(struct sg_buf *b, const char *indent, const char *name,
               const char *value)
 {
@@ -542,7 +543,7 @@ sedi_xml_elem(struct sg_buf *b, const char *indent, const char *name,
     sg_buf_adds(b, ">\n");
 }
 
-static void
+void
 sedi_xml_attr(struct sg_buf *b, const char *name, const char *value)
 {
     if (value == NULL) {
@@ -555,7 +556,7 @@ sedi_xml_attr(struct sg_buf *b, const char *name, const char *value)
     sg_buf_adds(b, "\"");
 }
 
-static void
+void
 sedi_xml_party(struct sg_buf *b, const char *name,
                const struct sedi_party *p)
 {
@@ -721,13 +722,20 @@ int
 sedi_emit_xml(struct sedi_run *run, const char *key, const char *partner,
               const char *xml, size_t len)
 {
+    return sedi_emit_doc(run, "order", key, partner, xml, len);
+}
+
+int
+sedi_emit_doc(struct sedi_run *run, const char *type, const char *key,
+              const char *partner, const char *xml, size_t len)
+{
     struct sg_document doc;
 
     if (sedi_admit(run, key) != 0) {
         return -1;
     }
     memset(&doc, 0, sizeof(doc));
-    doc.type = "order";
+    doc.type = type;
     doc.key = key;
     doc.partner = partner;
     doc.xml = xml;
@@ -802,6 +810,10 @@ sedi_on_tx(void *arg, const struct sg_edi_transaction *tx)
 
     if (run->stop) {
         return -1;
+    }
+    /* Ship notices have their own path (ship_notice.c). */
+    if (strcmp(tx->env.set_type, x12 ? "856" : "DESADV") == 0) {
+        return sedi_ship_notice_tx(run, tx);
     }
     if (strcmp(tx->env.set_type, x12 ? "850" : "ORDERS") != 0) {
         sedi_diag(run, "supplier_edi.unsupported_set", head, NULL,
@@ -905,7 +917,8 @@ sedi_sniff(const unsigned char *data, size_t len)
         if (sg_edi_sniff_set(data, len, set, sizeof(set)) < 0) {
             return 10;
         }
-        return strcmp(set, "850") == 0 || strcmp(set, "ORDERS") == 0
+        return strcmp(set, "850") == 0 || strcmp(set, "ORDERS") == 0 ||
+               strcmp(set, "856") == 0 || strcmp(set, "DESADV") == 0
                ? 90 : 0;
     }
     /* Any plugin may take XML; say so without insisting. */
@@ -933,7 +946,8 @@ static const char *const sedi_content_types[] = {
     "text/xml", NULL
 };
 
-static const char *const sedi_document_types[] = {"order", NULL};
+static const char *const sedi_document_types[] = {"order", "ship_notice",
+                                                   NULL};
 
 const struct sg_plugin sg_plugin_descriptor = {
     SG_PLUGIN_HEADER,

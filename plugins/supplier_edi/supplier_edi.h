@@ -174,6 +174,24 @@ int sedi_emit(struct sedi_run *run, struct sedi_order *o);
 int sedi_emit_xml(struct sedi_run *run, const char *key,
                   const char *partner, const char *xml, size_t len);
 
+/* The same for a canonical document of any type ("ship_notice"). */
+int sedi_emit_doc(struct sedi_run *run, const char *type, const char *key,
+                  const char *partner, const char *xml, size_t len);
+
+/* Pieces of the canonical writer, for the other document writers: an
+ * element <name>value</name> on its own line after indent, an attribute
+ * name="value", a Party element (nothing when value / p->id is NULL). */
+void sedi_xml_elem(struct sg_buf *b, const char *indent, const char *name,
+                   const char *value);
+void sedi_xml_attr(struct sg_buf *b, const char *name, const char *value);
+void sedi_xml_party(struct sg_buf *b, const char *name,
+                    const struct sedi_party *p);
+
+/* ship_notice.c: check, map and emit one X12 856 or EDIFACT DESADV;
+ * 0 to go on, -1 when decoding must stop. */
+int sedi_ship_notice_tx(struct sedi_run *run,
+                        const struct sg_edi_transaction *tx);
+
 /* --- the mappers ------------------------------------------------------- */
 
 /* map_x12_850.c: map one 850; 0, or -1 when it carries errors (already

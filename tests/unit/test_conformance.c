@@ -3,7 +3,8 @@
  * real interchanges from other projects, see its PROVENANCE.md) through
  * the shared readers and, where it holds X12 850 or EDIFACT ORDERS,
  * through the supplier_edi plugin's decode and the core's validation of
- * each canonical order against schemas/order.xsd.
+ * each canonical order against schemas/order.xsd (X12 856 and EDIFACT
+ * DESADV likewise, as ship notices against schemas/ship_notice.xsd).
  *
  * What each file must give is data in the table below: the transactions
  * (type, control number, segment count, whether marked in error), the
@@ -162,12 +163,20 @@ static const struct conf_case conf_cases[] = {
      "ISA16 '^'; two minimal 855s"},
     {"x12/856-ediengine-crossdock.edi", READ, 1,
      "000000091.91.856#0001/57",
-     "", NO_ORDERS,
-     "LF terminator, S/O/P/I hierarchy"},
-    {"x12/856-nodex12-004060.edi", READ, 1,
+     "",
+     "asn:000009/5/60/POREF00,POREF01",
+     "",
+     "LF terminator, S/O/P/I hierarchy; five items under two orders, "
+     "each tied to the PRF of its order level"},
+    {"x12/856-nodex12-004060.edi", REJECT, 1,
      "000000049.49.856#0008/31",
-     "", NO_ORDERS,
-     "ISA11 '-' is the repetition separator (00406)"},
+     "",
+     "",
+     "edi.elem.12@8:REF:2:0 edi.elem.12@16:N4:3:0",
+     "ISA11 '-' is the repetition separator (00406), and the data uses "
+     "'-' too: REF02 '999999-001' and N403 '31139-0020' are two "
+     "repetitions each of elements that do not repeat; the 004060 856 "
+     "map refuses both (a delimiter may not stand in data)"},
     {"x12/940-ediengine-control-number-mismatch.edi", REJECT, 1,
      "000003438.3314.940#0001/5!",
      "x12.se_control@7:SE:2:0 x12.ge_control@8:GE:2:0 "
@@ -246,12 +255,17 @@ static const struct conf_case conf_cases[] = {
      "for 7 segments"},
     {"edifact/DESADV-phpedifact-d96a.edi", READ, 1,
      "1..DESADV#142/21",
-     "", NO_ORDERS,
+     "",
+     "asn:Y02197250/2/2/6877871,6905456",
+     "",
      "no UNA, UNOC; S009 version '0' is for a directory check, not the "
-     "syntax"},
+     "syntax, so no segment map applies (BGM 1225 '700101' would be too "
+     "long for D96A's an..3); two lines, each with its own RFF+ON"},
     {"edifact/DESADV-phpedifact-utf8-under-unoc.edi", REJECT, 1,
      "1..DESADV#142/21!",
-     "edifact.charset@12:IMD:3:4", NO_ORDERS,
+     "edifact.charset@12:IMD:3:4",
+     "",
+     "edifact.charset@12:IMD:3:4",
      "UTF-8 under UNOC (ISO 8859-1): byte 0x8B of 'E' with diaeresis is "
      "a C1 control"},
     {"edifact/IFCSUM-edinet-newline-terminator-no-una.edi", REJECT, 0,
@@ -509,6 +523,28 @@ conf_xpath(xmlDocPtr doc, const char *expr, char *out, size_t size)
     xmlXPathFreeContext(xc);
 }
 
+/*
+ * A ship notice in the table's terms: "asn:NUMBER/LINES/SHIPPED/ORDERS",
+ * SHIPPED the sum of the lines' quantities, ORDERS the order of the
+ * first line and of the last.
+ */
+static void
+conf_ship_notice_word(xmlDocPtr doc, char *word, size_t size)
+{
+    char number[64], lines[16], shipped[32], first[48], last[48];
+
+    conf_xpath(doc, "string(/c:ship_notice/c:shipNoticeNumber)", number,
+               sizeof(number));
+    conf_xpath(doc, "count(//c:line)", lines, sizeof(lines));
+    conf_xpath(doc, "sum(//c:line/c:quantity)", shipped, sizeof(shipped));
+    conf_xpath(doc, "string((//c:line)[1]/c:orderRef)", first,
+               sizeof(first));
+    conf_xpath(doc, "string((//c:line)[last()]/c:orderRef)", last,
+               sizeof(last));
+    snprintf(word, size, "asn:%s/%s/%s/%s,%s", number, lines, shipped,
+             first[0] ? first : "-", last[0] ? last : "-");
+}
+
 /* A document from the plugin: validated as the core does, then its
  * key values noted. */
 static int
@@ -520,7 +556,8 @@ conf_document(struct sg_sink *sink, const struct sg_document *d)
     xmlDocPtr doc;
 
     sg_errors_init(&errs, 0);
-    if (strcmp(d->type, "order") != 0 ||
+    if ((strcmp(d->type, "order") != 0 &&
+         strcmp(d->type, "ship_notice") != 0) ||
         sg_schemas_validate(schemas, d->type, d->xml, d->xml_len,
                             &errs) != 0) {
         t->invalid++;
@@ -531,6 +568,12 @@ conf_document(struct sg_sink *sink, const struct sg_document *d)
     sg_errors_free(&errs);
     if (doc == NULL) {
         t->invalid++;
+        return 0;
+    }
+    if (strcmp(d->type, "ship_notice") == 0) {
+        conf_ship_notice_word(doc, word, sizeof(word));
+        xmlFreeDoc(doc);
+        conf_add_word(&t->orders, word);
         return 0;
     }
     conf_xpath(doc, "string(/c:order/c:orderNumber)", number,
@@ -575,7 +618,8 @@ conf_same(const char *what, const char *file, const char *want,
 static int
 conf_has_orders(const char *sets)
 {
-    return strstr(sets, "850#") != NULL || strstr(sets, "ORDERS#") != NULL;
+    return strstr(sets, "850#") != NULL || strstr(sets, "ORDERS#") != NULL ||
+           strstr(sets, "856#") != NULL || strstr(sets, "DESADV#") != NULL;
 }
 
 static void

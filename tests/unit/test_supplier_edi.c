@@ -346,7 +346,8 @@ test_descriptor(void)
     CU_ASSERT_STRING_EQUAL(plugin->content_types[3], "text/xml");
     CU_ASSERT_PTR_NULL(plugin->content_types[4]);
     CU_ASSERT_STRING_EQUAL(plugin->document_types[0], "order");
-    CU_ASSERT_PTR_NULL(plugin->document_types[1]);
+    CU_ASSERT_STRING_EQUAL(plugin->document_types[1], "ship_notice");
+    CU_ASSERT_PTR_NULL(plugin->document_types[2]);
 
     o = plugin->options;
     CU_ASSERT_PTR_NOT_NULL_FATAL(o);
