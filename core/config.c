@@ -315,6 +315,12 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
                 CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
         CFG_END()
     };
+    cfg_opt_t rules_opts[] = {
+        /* ship notices (rules_shipnotice.c) */
+        CFG_STR("min_shelf_life", "30d", CFGF_NONE),
+        CFG_FLOAT("ship_tolerance", 0, CFGF_NONE),
+        CFG_END()
+    };
     cfg_opt_t opts[] = {
         CFG_STR("log_level", "info", CFGF_NONE),
         CFG_STR("state_dir", "var", CFGF_NONE),
@@ -338,6 +344,7 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
         CFG_SEC("item", item_opts,
                 CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
         CFG_SEC("replenishment", replenishment_opts, CFGF_NONE),
+        CFG_SEC("rules", rules_opts, CFGF_NONE),
         CFG_END()
     };
     cfg_t *cfg = cfg_init(opts, first_pass ? CFGF_IGNORE_UNKNOWN : 0);
@@ -395,6 +402,8 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
                           sg_check_positive);
     cfg_set_validate_func(cfg, "feedback|follow_up_after",
                           sg_check_duration);
+    cfg_set_validate_func(cfg, "rules|min_shelf_life", sg_check_duration);
+    cfg_set_validate_func(cfg, "rules|ship_tolerance", sg_check_amount);
     return cfg;
 }
 
@@ -838,6 +847,10 @@ sg_config_read(struct sg_config *c, cfg_t *cfg, struct sg_errors *errs)
     sg_config_read_channels(c, cfg);
     sg_config_read_items(c, cfg, errs);
     sg_config_read_feedback(c, cfg, errs);
+    c->min_shelf_life = sg_config_duration(cfg_getsec(cfg, "rules"),
+                                           "min_shelf_life");
+    c->ship_tolerance = cfg_getfloat(cfg_getsec(cfg, "rules"),
+                                     "ship_tolerance");
 }
 
 static void

@@ -176,6 +176,12 @@ struct sg_config {
     long repl_backoff;          /* seconds before the first retry,
                                    doubled after each failure */
 
+    /* ship notices (rules_shipnotice.c) */
+    long min_shelf_life;        /* seconds of shelf life a lot must have
+                                   left on its ship date */
+    double ship_tolerance;      /* percent a shipped quantity may differ
+                                   from the ordered one */
+
     void *cfg;              /* the libconfuse tree, owned */
 };
 

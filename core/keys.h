@@ -160,6 +160,34 @@
  *                          first_response_met, first_response_late,
  *                          ticket_resolved, follow_up_recorded,
  *                          update_ignored, escalation, follow_up_due
+ * As the ship notice rules (rules_shipnotice.c) use them:
+ *   sg:asn:<number>        hash: one ship notice (X12 856, DESADV): asn,
+ *                          supplier (registry id, else as sent),
+ *                          supplier_sent, notice_date, ship_date,
+ *                          expected_delivery, purpose, orders (JSON
+ *                          array), lines (JSON [{order, item, quantity,
+ *                          unit, ordered, lots: [{lot, quantity,
+ *                          expiry, production}]}]), issues (JSON, the
+ *                          events below but the first, each with its
+ *                          code), state ("ok" | "issues"), received,
+ *                          msg, entry, stream
+ *   sg:order:<number>      fields written: asn (the last notice),
+ *                          asn_at, ship_state (short | complete | over)
+ *   sg:order:<number>:shipped  hash: item -> decimal shipped so far by
+ *                          all its notices; version
+ *   sg:order:<number>:asns     set of ship notice numbers
+ *   sg:order:<number>:history  item {"type": "ship_notice", "at",
+ *                          "detail": {asn, supplier, ship_state}}
+ *   sg:lot:<lot>           fields item, supplier, order, asn, expiry,
+ *                          production set only when absent (a receipt's
+ *                          stay); version incremented
+ *   sg:lot:<lot>:asns      set of ship notice numbers naming the lot
+ *   sg:events              subject "ship_notice", fields order and asn:
+ *                          ship_notice_received, asn_order_unknown,
+ *                          asn_supplier_mismatch, asn_line_without_order,
+ *                          short_shipment, over_shipment,
+ *                          item_not_ordered, short_shelf_life,
+ *                          duplicate_ship_notice
  */
 #ifndef SG_KEYS_H
 #define SG_KEYS_H
@@ -192,5 +220,6 @@
 #define SG_KEY_LOT          "sg:lot:"
 #define SG_KEY_SUPPLIER_COMPLAINTS "sg:complaints:supplier:"
 #define SG_KEY_COMPLAINT_COUNTS "sg:complaints:counts"
+#define SG_KEY_ASN          "sg:asn:"
 
 #endif /* SG_KEYS_H */

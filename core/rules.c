@@ -16,6 +16,7 @@ const struct sg_rules_area *const sg_rules_areas[] = {
     &sg_area_acks,
     &sg_area_stock,
     &sg_area_feedback,
+    &sg_area_ship_notices,
     NULL
 };
 
