@@ -43,6 +43,10 @@
  * shipment can be judged (ordered is null in the notice's record).
  * XXX: quantities are compared as sent, whatever their unit; an order
  * in cases shipped in pieces looks like an over shipment.
+ * XXX: a notice applied before its order is recorded gets
+ * asn_order_unknown and is never tied to the order afterwards.
+ * XXX: an order number two suppliers share is kept by the order rules
+ * as "<number>~<supplier>"; the notice looks under the plain number.
  */
 #include <stdarg.h>
 #include <stdio.h>

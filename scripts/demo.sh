@@ -93,6 +93,9 @@ for tk in "${keys[@]}"; do
     feedback)
         jq -r '"ticket \(.ticket // .id): \(.state), \(.category // "") \(.severity // ""), supplier \(.link.supplier // "unknown") (via \(.link.via // "-")), escalations \(.escalations | length)"' \
             <<<"$(fetch "/v1/feedback/$k")" ;;
+    ship_notice)
+        jq -r '"ship notice \(.asn): \(.state), supplier \(.supplier), orders \(.orders | join(", ")), issues: \([.issues[]? | .code + (if .lot then " " + .lot else "" end) + (if .item and (.lot | not) then " " + .item else "" end)] | join(", ") | if . == "" then "none" else . end)"' \
+            <<<"$(fetch "/v1/ship-notices/$k")" ;;
     esac
 done
 [ "$keep" = 1 ] && echo "gateway left running as pid $pid"

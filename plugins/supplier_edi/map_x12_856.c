@@ -174,6 +174,8 @@ x856_bsn(struct sedi_run *run, const struct sg_edi_segment *seg,
  * HL: a new node under its parent.  A parent that was never seen, or
  * an id used twice, breaks the tree: the lines below it would be tied
  * to the wrong order.
+ * XXX: HL03 levels are not checked against each other (an item under
+ * an item passes); order and package are inherited whatever the levels.
  */
 static void
 x856_hl(struct sedi_run *run, const struct sg_edi_segment *seg,

@@ -189,7 +189,12 @@ sedi_sn_lot(struct sedi_run *run, struct sedi_sn_line *l,
 
 /* --- the checks both mappers end with --------------------------------- */
 
-/* Lots that name no date take the line's; quantities must add up. */
+/*
+ * Lots that name no date take the line's; quantities must add up.
+ * XXX: one DTM 036 / DTM+361 dates every undated lot of its line, so
+ * lots of one line with different dates need an HL or PCI group each;
+ * a line's expiry with no lot to carry it is dropped.
+ */
 static void
 sedi_sn_settle_lots(struct sedi_run *run, struct sedi_sn_line *l)
 {
