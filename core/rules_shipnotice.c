@@ -187,6 +187,10 @@ sg_sn_qty(const char *s)
     if (s == NULL || *s == '\0') {
         return -1;
     }
+    /* xs:decimal allows a plus sign. */
+    if (*s == '+') {
+        s++;
+    }
     for (; *s >= '0' && *s <= '9'; s++) {
         if (ip > 999999999999LL) {
             return -1;
@@ -690,8 +694,9 @@ sg_sn_judge_order(struct sg_sn_commit *k, const struct sg_config *cfg,
     text = sg_xasprintf(SG_KEY_ORDER "%s:asns", o->number);
     sg_sn_op(k, "SADD", text, 1, d->number);
     free(text);
-    hist = json_pack("{s:s,s:s,s:{s:s,s:s,s:s}}", "type", "ship_notice",
-                     "at", k->now, "detail", "asn", d->number, "supplier",
+    hist = json_pack("{s:s,s:I,s:{s:s,s:s,s:s}}", "type", "ship_notice",
+                     "at", (json_int_t)strtoll(k->now, NULL, 10),
+                     "detail", "asn", d->number, "supplier",
                      d->supplier, "ship_state", state_word[state]);
     text = json_dumps(hist, JSON_COMPACT);
     json_decref(hist);

@@ -249,6 +249,12 @@ sedi_sn_settle(struct sedi_run *run, struct sedi_ship_notice *sn,
             sedi_diag(run, "supplier_edi.missing_quantity", l->seg, NULL,
                       0, 0, "line %zu has no shipped quantity", i + 1);
         }
+        /* Orders are filed under their number; ':' splits keys. */
+        if (l->order_ref != NULL && strchr(l->order_ref, ':') != NULL) {
+            sedi_diag(run, "supplier_edi.bad_order_ref", l->seg, NULL, 0,
+                      0, "line %zu names order \"%s\", which holds ':'",
+                      i + 1, l->order_ref);
+        }
         sedi_sn_settle_lots(run, l);
     }
 

@@ -302,7 +302,7 @@ setup_test(void)
     "<lot><number>LOT-C</number><quantity>2</quantity><expiry>" \
     "2026-12-20</expiry></lot></line>"
 
-/* --- the tests ------------------------------------------------------------ */
+/* --- the tests ----------------------------------------------------------- */
 
 static void
 test_tied_short_and_shelf_life(void)
@@ -357,6 +357,7 @@ test_tied_short_and_shelf_life(void)
     det = json_loads(last_history("PO-1"), 0, NULL);
     CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(det, "type")),
                            "ship_notice");
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(det, "at")), T);
     CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
                            json_object_get(det, "detail"), "ship_state")),
                            "short");
@@ -375,7 +376,8 @@ test_split_then_over_and_tolerance(void)
     /* The rest of ITEM-1 on a second notice: complete. */
     CU_ASSERT_EQUAL(ship("ASN-2", "2026-12-05",
                          "<line number=\"1\"><orderRef>PO-1</orderRef>"
-                         "<item>ITEM-1</item><quantity>2</quantity></line>",
+                         "<item>ITEM-1</item><quantity>+2</quantity>"
+                         "</line>",
                          &x), SG_RULES_OK);
     CU_ASSERT_EQUAL(events("short_shipment", NULL, NULL), 1);
     CU_ASSERT_STRING_EQUAL(hfield("sg:order:PO-1:shipped", "ITEM-1"), "12");

@@ -250,7 +250,7 @@ t_edifact(const char *const *body)
     return t;
 }
 
-/* --- X12 856 -------------------------------------------------------------- */
+/* --- X12 856 ------------------------------------------------------------- */
 
 /* A shipment of one order in one carton: two items, three lots.  The
  * DESADV fixtures below hold a CPS: in D96A the line item group lives
@@ -399,6 +399,16 @@ test_x12_856_map_violations(void)
         "SN1**1*EA",
         NULL
     };
+    static const char *const colon_order[] = {
+        "BSN*00*ASN-7004*20261204*1200",
+        "HL*1**S",
+        "HL*2*1*O",
+        "PRF*PO:1",
+        "HL*3*2*I",
+        "LIN*1*BP*ITEM-1",                  /* 9 */
+        "SN1**1*EA",
+        NULL
+    };
     static const char *const bad_date[] = {
         "BSN*00*ASN-7003*20261304*1200",
         "HL*1**S",
@@ -414,6 +424,13 @@ test_x12_856_map_violations(void)
     t = t_x12(bad_date);
     CU_ASSERT_STRING_EQUAL(t->diags.data, "edi.elem.8@4:BSN:3:0 "
                            "edi.elem.6@6:SN1:4:0");
+    CU_ASSERT_EQUAL(t->n_docs, 0);
+    t_free(t);
+
+    /* Sound for the map; an order number with ':' cannot be a key. */
+    t = t_x12(colon_order);
+    CU_ASSERT_STRING_EQUAL(t->diags.data,
+                           "supplier_edi.bad_order_ref@9:LIN:0:0");
     CU_ASSERT_EQUAL(t->n_docs, 0);
     t_free(t);
 }
