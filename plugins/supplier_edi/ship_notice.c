@@ -177,6 +177,15 @@ sedi_sn_lot(struct sedi_run *run, struct sedi_sn_line *l,
             return &l->lots[i];
         }
     }
+    /* The schema's bound, and what keeps the search above linear in a
+     * hostile set that names lots by the hundred thousand. */
+    if (l->n_lots == SEDI_MAX_LOTS) {
+        sedi_diag(run, "supplier_edi.too_many_lots", seg, NULL, element,
+                  component, "a line may carry %d lots; \"%s\" is one "
+                  "more", SEDI_MAX_LOTS, clean);
+        free(clean);
+        return NULL;
+    }
     if (l->n_lots == l->lots_cap) {
         l->lots_cap = l->lots_cap ? l->lots_cap * 2 : 2;
         l->lots = sg_xrealloc(l->lots, l->lots_cap * sizeof(*l->lots));

@@ -10,6 +10,9 @@
 
 #include "supplier_edi.h"
 
+/* Most lots of one line (schemas/ship_notice.xsd says the same). */
+#define SEDI_MAX_LOTS 1000
+
 /* One lot (batch) of a line; strings NULL or clean UTF-8 owned here. */
 struct sedi_lot {
     char *number;

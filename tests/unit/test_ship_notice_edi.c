@@ -435,6 +435,39 @@ test_x12_856_map_violations(void)
     t_free(t);
 }
 
+/* A line naming lots by the thousand: the 1001st is refused, once per
+ * lot beyond, at its REF. */
+static void
+test_x12_856_too_many_lots(void)
+{
+    const char **body = sg_xcalloc(1012, sizeof(*body));
+    char **refs = sg_xcalloc(1002, sizeof(*refs));
+    struct t_sink *t;
+    int i, n = 0;
+
+    body[n++] = "BSN*00*ASN-7005*20261204*1200";
+    body[n++] = "HL*1**S";
+    body[n++] = "HL*2*1*I";
+    body[n++] = "LIN*1*BP*ITEM-1";
+    body[n++] = "SN1**1*EA";
+    for (i = 0; i < 1001; i++) {
+        refs[i] = sg_xasprintf("REF*LT*L%d", i);
+        body[n++] = refs[i];
+    }
+    body[n] = NULL;
+    t = t_x12(body);
+    /* ST is 3, BSN 4: the 1001st REF is segment 1009. */
+    CU_ASSERT_STRING_EQUAL(t->diags.data,
+                           "supplier_edi.too_many_lots@1009:REF:2:0");
+    CU_ASSERT_EQUAL(t->n_docs, 0);
+    t_free(t);
+    for (i = 0; i < 1001; i++) {
+        free(refs[i]);
+    }
+    free(refs);
+    free(body);
+}
+
 /* --- EDIFACT DESADV --------------------------------------------------- */
 
 static const char *const desadv_good[] = {
@@ -614,6 +647,7 @@ main(void)
     CU_add_test(s, "856 corpus crossdock", test_x12_856_corpus_crossdock);
     CU_add_test(s, "856 refusals", test_x12_856_refusals);
     CU_add_test(s, "856 map violations", test_x12_856_map_violations);
+    CU_add_test(s, "856 too many lots", test_x12_856_too_many_lots);
     CU_add_test(s, "DESADV lots and orders", test_desadv_lots_and_orders);
     CU_add_test(s, "DESADV corpus", test_desadv_corpus);
     CU_add_test(s, "DESADV refusals", test_desadv_refusals);
