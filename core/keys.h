@@ -173,8 +173,8 @@
  *                          msg, entry, stream
  *   sg:order:<number>      fields written: asn (the last notice),
  *                          asn_at, ship_state (short | complete | over)
- *   sg:order:<number>:shipped  hash: item -> decimal shipped so far by
- *                          all its notices; version
+ *   sg:order:<number>:shipped  hash: "item:<item>" -> decimal shipped
+ *                          so far by all its notices; version
  *   sg:order:<number>:asns     set of ship notice numbers
  *   sg:order:<number>:history  item {"type": "ship_notice", "at",
  *                          "detail": {asn, supplier, ship_state}}

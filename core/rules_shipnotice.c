@@ -611,7 +611,10 @@ sg_sn_judge_item(struct sg_sn_commit *k, const struct sg_config *cfg,
                  long long now_qty, long long ordered_sent,
                  const char *shipped_key)
 {
-    const char *had = sg_hash_get(o->shipped, item);
+    /* "item:" keeps an item called "version" off the version field:
+     * items cannot hold ':'. */
+    char *field = sg_xasprintf("item:%s", item);
+    const char *had = sg_hash_get(o->shipped, field);
     long long before = had != NULL ? sg_sn_qty(had) : 0, after, ordered;
     long long margin;
     json_t *in_order = json_object_get(o->ordered, item);
@@ -620,7 +623,8 @@ sg_sn_judge_item(struct sg_sn_commit *k, const struct sg_config *cfg,
 
     after = (before > 0 ? before : 0) + now_qty;
     sg_sn_qty_text(after, text, sizeof(text));
-    sg_sn_op(k, "HSET", shipped_key, 2, item, text);
+    sg_sn_op(k, "HSET", shipped_key, 2, field, text);
+    free(field);
     if (o->have_ordered && in_order == NULL) {
         sg_sn_event(k, "item_not_ordered", o->number, json_pack(
             "{s:s,s:s,s:o}", "order", o->number, "item", item,

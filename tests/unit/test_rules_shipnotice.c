@@ -325,8 +325,10 @@ test_tied_short_and_shelf_life(void)
                            "shipped")), "10");
     json_decref(det);
     CU_ASSERT_EQUAL(events("over_shipment", NULL, NULL), 0);
-    CU_ASSERT_STRING_EQUAL(hfield("sg:order:PO-1:shipped", "ITEM-1"), "10");
-    CU_ASSERT_STRING_EQUAL(hfield("sg:order:PO-1:shipped", "ITEM-2"), "5");
+    CU_ASSERT_STRING_EQUAL(hfield("sg:order:PO-1:shipped",
+                                  "item:ITEM-1"), "10");
+    CU_ASSERT_STRING_EQUAL(hfield("sg:order:PO-1:shipped",
+                                  "item:ITEM-2"), "5");
     CU_ASSERT_STRING_EQUAL(hfield("sg:order:PO-1", "asn"), "ASN-1");
     CU_ASSERT_STRING_EQUAL(hfield("sg:order:PO-1", "ship_state"), "short");
     CU_ASSERT_EQUAL(integer("SISMEMBER sg:order:PO-1:asns %s", "ASN-1"), 1);
@@ -380,7 +382,8 @@ test_split_then_over_and_tolerance(void)
                          "</line>",
                          &x), SG_RULES_OK);
     CU_ASSERT_EQUAL(events("short_shipment", NULL, NULL), 1);
-    CU_ASSERT_STRING_EQUAL(hfield("sg:order:PO-1:shipped", "ITEM-1"), "12");
+    CU_ASSERT_STRING_EQUAL(hfield("sg:order:PO-1:shipped",
+                                  "item:ITEM-1"), "12");
     CU_ASSERT_STRING_EQUAL(hfield("sg:order:PO-1", "ship_state"),
                            "complete");
     CU_ASSERT_STRING_EQUAL(hfield("sg:order:PO-1", "asn"), "ASN-2");
@@ -469,14 +472,16 @@ test_redelivery_and_duplicate(void)
     CU_ASSERT_EQUAL(ship("ASN-1", "2026-12-04", LINE1, &x), SG_RULES_OK);
     CU_ASSERT_EQUAL(apply(&x), SG_RULES_OK);
     CU_ASSERT_EQUAL(events("ship_notice_received", NULL, NULL), 1);
-    CU_ASSERT_STRING_EQUAL(hfield("sg:order:PO-1:shipped", "ITEM-1"), "10");
+    CU_ASSERT_STRING_EQUAL(hfield("sg:order:PO-1:shipped",
+                                  "item:ITEM-1"), "10");
 
     /* The same number from another message: recorded as a duplicate,
      * nothing shipped twice. */
     CU_ASSERT_EQUAL(ship("ASN-1", "2026-12-04", LINE1, &y), SG_RULES_OK);
     CU_ASSERT_EQUAL(events("duplicate_ship_notice", NULL, NULL), 1);
     CU_ASSERT_EQUAL(events("ship_notice_received", NULL, NULL), 1);
-    CU_ASSERT_STRING_EQUAL(hfield("sg:order:PO-1:shipped", "ITEM-1"), "10");
+    CU_ASSERT_STRING_EQUAL(hfield("sg:order:PO-1:shipped",
+                                  "item:ITEM-1"), "10");
     CU_ASSERT_STRING_EQUAL(hfield("sg:asn:ASN-1", "entry"), x.id);
     /* Both entries are acknowledged. */
     CU_ASSERT_EQUAL(pending(NOTICES), 0);
