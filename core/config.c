@@ -327,6 +327,9 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
     cfg_opt_t rules_opts[] = {
         CFG_FLOAT("response_price_tolerance", 2, CFGF_NONE),
         CFG_STR("response_order_wait", "1m", CFGF_NONE),
+        /* ship notices (rules_shipnotice.c) */
+        CFG_STR("min_shelf_life", "30d", CFGF_NONE),
+        CFG_FLOAT("ship_tolerance", 0, CFGF_NONE),
         CFG_END()
     };
     cfg_opt_t opts[] = {
@@ -420,6 +423,8 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
                           sg_check_amount);
     cfg_set_validate_func(cfg, "rules|response_order_wait",
                           sg_check_duration);
+    cfg_set_validate_func(cfg, "rules|min_shelf_life", sg_check_duration);
+    cfg_set_validate_func(cfg, "rules|ship_tolerance", sg_check_amount);
     return cfg;
 }
 
@@ -881,6 +886,10 @@ sg_config_read(struct sg_config *c, cfg_t *cfg, struct sg_errors *errs)
         cfg_getfloat(cfg_getsec(cfg, "rules"), "response_price_tolerance");
     c->response_order_wait = sg_config_duration(cfg_getsec(cfg, "rules"),
                                                 "response_order_wait");
+    c->min_shelf_life = sg_config_duration(cfg_getsec(cfg, "rules"),
+                                           "min_shelf_life");
+    c->ship_tolerance = cfg_getfloat(cfg_getsec(cfg, "rules"),
+                                     "ship_tolerance");
 }
 
 static void

@@ -188,6 +188,11 @@ struct sg_config {
     long response_order_wait;           /* seconds an answer to an order
                                            not seen yet is retried before
                                            it is an unknown order's */
+    /* ship notices (rules_shipnotice.c) */
+    long min_shelf_life;        /* seconds of shelf life a lot must have
+                                   left on its ship date */
+    double ship_tolerance;      /* percent a shipped quantity may differ
+                                   from the ordered one */
 
     void *cfg;              /* the libconfuse tree, owned */
 };

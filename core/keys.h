@@ -175,9 +175,8 @@
  *   sg:order:<number>:invoices  set of invoice keys billing the order
  *   sg:order:<number>:invoiced  hash: order line number -> quantity
  *                          billed by matched invoices (HINCRBYFLOAT)
- *   sg:order:<number>:shipped   hash: item -> quantity shipped on the
- *                          order; read by the invoice rules, to be
- *                          written by the ship notice rules
+ *   sg:order:<number>:shipped   read: what the ship notice rules wrote
+ *                          (below), for quantity_over_shipped
  *   sg:order:<number>:history   also invoice_matched / invoice_mismatch
  *   sg:events              subject "invoice", field invoice: types
  *                          invoice_matched, invoice_mismatch (detail:
@@ -199,6 +198,34 @@
  *                          and, without touching any order,
  *                          response_order_unknown and
  *                          response_supplier_mismatch
+ * As the ship notice rules (rules_shipnotice.c) use them:
+ *   sg:asn:<number>        hash: one ship notice (X12 856, DESADV): asn,
+ *                          supplier (registry id, else as sent),
+ *                          supplier_sent, notice_date, ship_date,
+ *                          expected_delivery, purpose, orders (JSON
+ *                          array), lines (JSON [{order, item, quantity,
+ *                          unit, ordered, lots: [{lot, quantity,
+ *                          expiry, production}]}]), issues (JSON, the
+ *                          events below but the first, each with its
+ *                          code), state ("ok" | "issues"), received,
+ *                          msg, entry, stream
+ *   sg:order:<number>      fields written: asn (the last notice),
+ *                          asn_at, ship_state (short | complete | over)
+ *   sg:order:<number>:shipped  hash: "item:<item>" -> decimal shipped
+ *                          so far by all its notices; version
+ *   sg:order:<number>:asns     set of ship notice numbers
+ *   sg:order:<number>:history  item {"type": "ship_notice", "at",
+ *                          "detail": {asn, supplier, ship_state}}
+ *   sg:lot:<lot>           fields item, supplier, order, asn, expiry,
+ *                          production set only when absent (a receipt's
+ *                          stay); version incremented
+ *   sg:lot:<lot>:asns      set of ship notice numbers naming the lot
+ *   sg:events              subject "ship_notice", fields order and asn:
+ *                          ship_notice_received, asn_order_unknown,
+ *                          asn_supplier_mismatch, asn_line_without_order,
+ *                          short_shipment, over_shipment,
+ *                          item_not_ordered, short_shelf_life,
+ *                          duplicate_ship_notice
  */
 #ifndef SG_KEYS_H
 #define SG_KEYS_H
@@ -232,5 +259,6 @@
 #define SG_KEY_SUPPLIER_COMPLAINTS "sg:complaints:supplier:"
 #define SG_KEY_COMPLAINT_COUNTS "sg:complaints:counts"
 #define SG_KEY_INVOICE      "sg:invoice:"
+#define SG_KEY_ASN          "sg:asn:"
 
 #endif /* SG_KEYS_H */

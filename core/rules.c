@@ -18,6 +18,7 @@ const struct sg_rules_area *const sg_rules_areas[] = {
     &sg_area_feedback,
     &sg_area_invoices,
     &sg_area_responses,
+    &sg_area_ship_notices,
     NULL
 };
 

@@ -54,6 +54,7 @@ extern const struct sg_rules_area sg_area_stock;
 extern const struct sg_rules_area sg_area_feedback;
 extern const struct sg_rules_area sg_area_invoices;
 extern const struct sg_rules_area sg_area_responses;
+extern const struct sg_rules_area sg_area_ship_notices;
 
 /* Every area, NULL-terminated. */
 extern const struct sg_rules_area *const sg_rules_areas[];

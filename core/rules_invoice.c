@@ -50,9 +50,6 @@
  * XXX: two invoices for the same order applied at the same moment by
  * two workers both read the counts before either commits, so together
  * they may bill more than was ordered without a quantity_over_ordered.
- * XXX: sg:order:<n>:shipped (item -> quantity shipped) is read here but
- * written by nobody yet: until the ship notice rules fill it,
- * quantity_over_shipped is never raised.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -566,15 +563,20 @@ sg_match_line(struct sg_ord *o, const struct sg_inv_line *l)
     return NULL;
 }
 
-/* The quantity of item shipped on the order; -1 when none recorded. */
+/*
+ * The quantity of item shipped on the order, as the ship notice rules
+ * keep it (field "item:<item>"); -1 when none recorded.
+ */
 static double
 sg_shipped(const struct sg_ord *o, const char *item)
 {
+    const char *f;
     size_t i;
 
     for (i = 0; o->shipped != NULL && item != NULL &&
          i + 1 < o->shipped->elements; i += 2) {
-        if (strcmp(o->shipped->element[i]->str, item) == 0) {
+        f = o->shipped->element[i]->str;
+        if (strncmp(f, "item:", 5) == 0 && strcmp(f + 5, item) == 0) {
             return strtod(o->shipped->element[i + 1]->str, NULL);
         }
     }

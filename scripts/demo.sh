@@ -99,6 +99,9 @@ for tk in "${keys[@]}"; do
     invoice)
         jq -r '"invoice \(.invoice) (order \(.order // "-")): \(.state), total \(.total // "-"), reasons: \([.reasons[]?.code] | join(", ") | if . == "" then "none" else . end)"' \
             <<<"$(fetch "/v1/invoices/$k")" ;;
+    ship_notice)
+        jq -r '"ship notice \(.asn): \(.state), supplier \(.supplier), orders \(.orders | join(", ")), issues: \([.issues[]? | .code + (if .lot then " " + .lot else "" end) + (if .item and (.lot | not) then " " + .item else "" end)] | join(", ") | if . == "" then "none" else . end)"' \
+            <<<"$(fetch "/v1/ship-notices/$k")" ;;
     esac
 done
 [ "$keep" = 1 ] && echo "gateway left running as pid $pid"

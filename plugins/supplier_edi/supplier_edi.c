@@ -51,7 +51,8 @@ static int
 sedi_load_maps(struct sedi_ctx *ctx, const void *config)
 {
     static const char *const sets[] = {"850", "ORDERS", "810", "INVOIC",
-                                       "855", "ORDRSP", NULL};
+                                       "855", "ORDRSP", "856", "DESADV",
+                                       NULL};
     const struct sg_host *host = ctx->host;
     const char *dir = NULL;
     char *owned = NULL, err[512];
@@ -817,6 +818,10 @@ sedi_on_tx(void *arg, const struct sg_edi_transaction *tx)
     if (sedi_is_invoice(tx)) {
         return sedi_invoice_tx(run, tx);
     }
+    /* Ship notices have their own path (ship_notice.c). */
+    if (strcmp(tx->env.set_type, x12 ? "856" : "DESADV") == 0) {
+        return sedi_ship_notice_tx(run, tx);
+    }
     if (strcmp(tx->env.set_type, x12 ? "850" : "ORDERS") != 0 &&
         !sedi_response_set(tx)) {
         sedi_diag(run, "supplier_edi.unsupported_set", head, NULL,
@@ -987,7 +992,8 @@ sedi_sniff(const unsigned char *data, size_t len)
         }
         return strcmp(set, "850") == 0 || strcmp(set, "ORDERS") == 0 ||
                strcmp(set, "810") == 0 || strcmp(set, "INVOIC") == 0 ||
-               strcmp(set, "855") == 0 || strcmp(set, "ORDRSP") == 0
+               strcmp(set, "855") == 0 || strcmp(set, "ORDRSP") == 0 ||
+               strcmp(set, "856") == 0 || strcmp(set, "DESADV") == 0
                ? 90 : 0;
     }
     /* Any plugin may take XML; say so without insisting. */
@@ -1016,7 +1022,8 @@ static const char *const sedi_content_types[] = {
 };
 
 static const char *const sedi_document_types[] = {"order", "invoice",
-                                                  "order_response", NULL};
+                                                  "order_response",
+                                                  "ship_notice", NULL};
 
 const struct sg_plugin sg_plugin_descriptor = {
     SG_PLUGIN_HEADER,

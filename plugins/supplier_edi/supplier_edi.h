@@ -174,6 +174,11 @@ int sedi_emit(struct sedi_run *run, struct sedi_order *o);
 int sedi_emit_xml(struct sedi_run *run, const char *key,
                   const char *partner, const char *xml, size_t len);
 
+/* ship_notice.c: check, map and emit one X12 856 or EDIFACT DESADV;
+ * 0 to go on, -1 when decoding must stop. */
+int sedi_ship_notice_tx(struct sedi_run *run,
+                        const struct sg_edi_transaction *tx);
+
 /* --- the mappers ------------------------------------------------------- */
 
 /* map_x12_850.c: map one 850; 0, or -1 when it carries errors (already

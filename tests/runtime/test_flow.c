@@ -454,9 +454,11 @@ test_plugin_choice(void)
     json_t *r = NULL, *e, *sh, *order;
     long status;
 
-    /* An 856 where only 850 and 214 are read: nobody's, said clearly. */
+    /* A 940 where only 850, 856 and 214 are read: nobody's, said
+     * clearly. */
     data = sg_test_read(sg_test_srcpath("tests/data/corpus/x12/"
-                                        "856-nodex12-004060.edi"), &len);
+                                        "940-ediengine-wrong-group-and-"
+                                        "tx-counts.edi"), &len);
     CU_ASSERT_PTR_NOT_NULL_FATAL(data);
     status = flow_http("/v1/messages", "application/EDI-X12",
                        (const char *)data, len, &r);
@@ -468,7 +470,22 @@ test_plugin_choice(void)
     CU_ASSERT_STRING_EQUAL(js(e, "tag"), "ST");
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "segment")), 3);
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "element")), 1);
-    CU_ASSERT_PTR_NOT_NULL(strstr(js(e, "message"), "\"856\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(js(e, "message"), "\"940\""));
+    json_decref(r);
+
+    /* The 004060 856 goes to supplier_edi, whose map refuses the '-'
+     * repetition separator inside REF02 (segment 8). */
+    data = sg_test_read(sg_test_srcpath("tests/data/corpus/x12/"
+                                        "856-nodex12-004060.edi"), &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(data);
+    status = flow_http("/v1/messages", "application/EDI-X12",
+                       (const char *)data, len, &r);
+    free(data);
+    CU_ASSERT_EQUAL(status, 422);
+    e = json_array_get(json_object_get(r, "errors"), 0);
+    CU_ASSERT_STRING_EQUAL(js(e, "code"), "edi.elem.12");
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "segment")), 8);
+    CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "element")), 2);
     json_decref(r);
 
     /* Broken JSON, declared as JSON: no plugin recognises the body, so

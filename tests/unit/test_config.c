@@ -607,6 +607,42 @@ test_invoice_tolerances(void)
     sg_errors_free(&errs);
 }
 
+/* rules: the ship notice options, their defaults and their checks. */
+static void
+test_ship_notice_rules(void)
+{
+    struct sg_errors errs;
+    struct sg_config *c;
+
+    sg_errors_init(&errs, 50);
+    c = sg_config_load(sg_test_srcpath("conf/supplygate.conf"),
+                       sg_no_options, NULL, &errs);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_EQUAL(c->min_shelf_life, 30 * 86400);
+    CU_ASSERT_DOUBLE_EQUAL(c->ship_tolerance, 0, 1e-12);
+    sg_config_free(c);
+    sg_errors_free(&errs);
+
+    c = sg_load_text("rules {\n  min_shelf_life = \"90d\"\n"
+                     "  ship_tolerance = 2.5\n}\n", sg_no_options, &errs);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_EQUAL(c->min_shelf_life, 90 * 86400);
+    CU_ASSERT_DOUBLE_EQUAL(c->ship_tolerance, 2.5, 1e-12);
+    sg_config_free(c);
+    sg_errors_free(&errs);
+
+    c = sg_load_text("rules {\n  ship_tolerance = -1\n}\n",
+                     sg_no_options, &errs);
+    CU_ASSERT_PTR_NULL(c);
+    CU_ASSERT_TRUE(sg_errors_mention(&errs, "t.conf:2"));
+    sg_errors_free(&errs);
+    c = sg_load_text("rules {\n  min_shelf_life = \"a month\"\n}\n",
+                     sg_no_options, &errs);
+    CU_ASSERT_PTR_NULL(c);
+    CU_ASSERT_TRUE(sg_errors_mention(&errs, "t.conf:2"));
+    sg_errors_free(&errs);
+}
+
 int
 main(void)
 {
@@ -637,6 +673,7 @@ main(void)
     CU_add_test(s, "queue duplicate_window", test_duplicate_window);
     CU_add_test(s, "invoice tolerances", test_invoice_tolerances);
     CU_add_test(s, "rules for order responses", test_response_rules);
+    CU_add_test(s, "rules: ship notice options", test_ship_notice_rules);
     rc = sg_test_run();
     sg_test_rmdir(tmp);
     free(tmp);

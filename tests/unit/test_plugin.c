@@ -134,6 +134,7 @@ test_choice_by_body(void)
     static const char x850[] = "ISA*00*~GS*PO~ST*850*0001~";
     static const char x214[] = "ISA*00*~GS*QM~ST*214*0001~";
     static const char x856[] = "ISA*00*~GS*SH~ST*856*0001~";
+    static const char x940[] = "ISA*00*~GS*OW~ST*940*0001~";
     static const char iftsta[] = "UNB+UNOC:3'UNH+7+IFTSTA:D:01B:UN'";
     static const char xml_tracking[] = "<?xml version=\"1.0\"?>\n"
                                        "<trackingUpdate carrier=\"A\"/>";
@@ -162,10 +163,15 @@ test_choice_by_body(void)
                              (const unsigned char *)iftsta, strlen(iftsta));
     CU_ASSERT_PTR_NOT_NULL_FATAL(lp);
     CU_ASSERT_STRING_EQUAL(lp->name, "carrier_tracking");
+    /* Ship notices are the supplier's too; a warehouse order nobody's. */
+    lp = sg_plugins_for_body(p, "application/EDI-X12",
+                             (const unsigned char *)x856, strlen(x856));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(lp);
+    CU_ASSERT_STRING_EQUAL(lp->name, "supplier_edi");
     CU_ASSERT_PTR_NULL(sg_plugins_for_body(p, "application/EDI-X12",
-                       (const unsigned char *)x856, strlen(x856)));
-    CU_ASSERT_PTR_NULL(sg_plugins_sniff(p, (const unsigned char *)x856,
-                                        strlen(x856)));
+                       (const unsigned char *)x940, strlen(x940)));
+    CU_ASSERT_PTR_NULL(sg_plugins_sniff(p, (const unsigned char *)x940,
+                                        strlen(x940)));
     /* Both take XML: the root element decides. */
     lp = sg_plugins_for_body(p, "application/xml",
                              (const unsigned char *)xml_tracking,

@@ -399,7 +399,7 @@ test_quantity_over_shipped(void)
 {
     order_po1();
     /* What a ship notice recorded: 4 m of CABLE shipped. */
-    freeReplyObject(cmd("HSET " SG_KEY_ORDER "PO-1:shipped CABLE 4"));
+    freeReplyObject(cmd("HSET " SG_KEY_ORDER "PO-1:shipped item:CABLE 4"));
     apply_invoice("INV-7", "ACME", "PO-1", line(1, "CABLE", "6", "2.5"),
                   NULL, NULL);
     CU_ASSERT_STRING_EQUAL(inv_field("INV-7", "state"), "mismatch");

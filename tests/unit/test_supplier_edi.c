@@ -459,7 +459,8 @@ test_descriptor(void)
     CU_ASSERT_STRING_EQUAL(plugin->document_types[0], "order");
     CU_ASSERT_STRING_EQUAL(plugin->document_types[1], "invoice");
     CU_ASSERT_STRING_EQUAL(plugin->document_types[2], "order_response");
-    CU_ASSERT_PTR_NULL(plugin->document_types[3]);
+    CU_ASSERT_STRING_EQUAL(plugin->document_types[3], "ship_notice");
+    CU_ASSERT_PTR_NULL(plugin->document_types[4]);
 
     o = plugin->options;
     CU_ASSERT_PTR_NOT_NULL_FATAL(o);
