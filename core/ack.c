@@ -568,8 +568,13 @@ sg_ack_model_build(struct sg_ack_model *m, const struct sg_ack_request *rq)
     r.m = m;
     r.errs = rq->errs;
     r.bad = sg_xcalloc(n_errs + 1, sizeof(*r.bad));
-    sg_edi_read(m->syntax, rq->raw, rq->len, sg_ack_on_tx, sg_ack_on_diag,
-                &r);
+    if (rq->read != NULL) {
+        sg_edi_read_stream(m->syntax, rq->read, rq->read_arg, sg_ack_on_tx,
+                           sg_ack_on_diag, &r);
+    } else {
+        sg_edi_read(m->syntax, rq->raw, rq->len, sg_ack_on_tx,
+                    sg_ack_on_diag, &r);
+    }
     sg_ack_place_all(m, &r);
     free(r.bad);
     if (rq->duplicate) {

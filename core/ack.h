@@ -70,6 +70,13 @@ struct sg_ack_request {
     int duplicate;              /* already accepted: TA1 025 / UCI 26 */
     unsigned long control;      /* our control number, 1..999999999 */
     long long now_ms;           /* date and time written in the ack */
+    /*
+     * A spooled body: raw and len hold only its first bytes (for the
+     * header); the whole interchange is pulled again through read()
+     * (core/gateway_spool.c).  NULL for a body in memory.
+     */
+    long (*read)(void *read_arg, unsigned char *buf, size_t n);
+    void *read_arg;
 };
 
 /* A built acknowledgement. */

@@ -102,6 +102,8 @@ sg_ack_intake(struct sg_gateway *gw, struct sg_intake *in)
     memset(&rq, 0, sizeof(rq));
     rq.raw = in->raw;
     rq.len = in->raw_len;
+    rq.read = in->body_read;
+    rq.read_arg = in->body_read_arg;
     rq.errs = &in->errs;
     rq.accepted = in->status == 202;
     rq.control = (unsigned long)control;

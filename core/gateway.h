@@ -53,6 +53,10 @@ struct sg_intake {
     struct sg_ingest_msg msg;   /* ready for sg_ingest_submit() */
     struct sg_ack_pending *ack; /* see ack_intake.h, or NULL */
     struct sg_spooled *spooled; /* a body decoded from disk, or NULL */
+    /* For a spooled body, raw holds its first bytes and the whole is
+     * pulled again with body_read (rewound first); NULL otherwise. */
+    long (*body_read)(void *arg, unsigned char *buf, size_t n);
+    void *body_read_arg;
 };
 
 /*

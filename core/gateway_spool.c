@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "ack.h"
+#include "ack_intake.h"
 #include "gateway_int.h"
 #include "gateway_spool.h"
 #include "keys.h"
@@ -428,6 +429,12 @@ sg_gateway_decode_spooled(struct sg_gateway *gw,
         in->status = in->errs.n == 0 ? 202 : sp->forbidden ? 403 : 422;
     }
     sg_spool_finish(in);
+    /* The 997/999/CONTRL reads the interchange again, from the file. */
+    sp->body.read_at = 0;
+    in->body_read = sg_spool_read;
+    in->body_read_arg = &sp->body;
+    sg_ack_intake(gw, in);
+    in->body_read = NULL;
     return in;
 }
 
@@ -454,8 +461,9 @@ sg_spool_append_hash(redisContext *c, const struct sg_intake *in,
 {
     const struct sg_ingest_msg *m = &in->msg;
     char received[24], bytes[24], docs[24];
-    const char *argv[24];
-    size_t n = 0;
+    const char *argv[28];
+    size_t argl[28];
+    size_t n = 0, i;
 
     snprintf(received, sizeof(received), "%lld", m->received_ms);
     snprintf(bytes, sizeof(bytes), "%zu", in->spooled->body.len);
@@ -484,7 +492,20 @@ sg_spool_append_hash(redisContext *c, const struct sg_intake *in,
     argv[n++] = m->accepted ? m->receipt_json : m->errors_json;
     argv[n++] = "docs";
     argv[n++] = docs;
-    redisAppendCommandArgv(c, (int)n, argv, NULL);
+    for (i = 0; i < n; i++) {
+        argl[i] = strlen(argv[i]);
+    }
+    if (m->ack != NULL) {
+        argv[n] = "ack";
+        argl[n++] = 3;
+        argv[n] = m->ack;
+        argl[n++] = m->ack_len;
+        argv[n] = "ack_type";
+        argl[n++] = 8;
+        argv[n] = m->ack_type;
+        argl[n++] = strlen(m->ack_type);
+    }
+    redisAppendCommandArgv(c, (int)n, argv, argl);
 }
 
 static int
@@ -620,6 +641,12 @@ sg_spool_duplicate(struct sg_intake *in, const char *first)
     in->msg.errors_json = in->errors_json;
     in->msg.receipt_json = NULL;
     in->msg.n_docs = 0;
+    /* What is stored and sent is the duplicate's acknowledgement. */
+    if (in->ack != NULL && in->ack->dup_ack.text != NULL) {
+        in->msg.ack = in->ack->dup_ack.text;
+        in->msg.ack_len = in->ack->dup_ack.len;
+        in->msg.ack_type = in->ack->dup_ack.content_type;
+    }
     sg_log(SG_LOG_NOTICE, "gateway", in->id, "spooled interchange %s "
            "already accepted as %s: rejected with 409", control, first);
 }

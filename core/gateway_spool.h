@@ -10,9 +10,9 @@
  * whole, with every error placed.  Storing then writes the message hash
  * and every document in one MULTI/EXEC, read back from the file.
  *
- * XXX: no 997/999/CONTRL for a spooled interchange: the acknowledgement
- * builder reads the body in memory.  The duplicate-interchange guard
- * still applies.
+ * The acknowledgement (997/999/TA1/CONTRL) is built as for a small
+ * body, reading the interchange again from the file, and the
+ * duplicate-interchange guard applies.
  */
 #ifndef SG_GATEWAY_SPOOL_H
 #define SG_GATEWAY_SPOOL_H

@@ -261,6 +261,20 @@ test_spooled_interchange_accepted(void)
     free(text);
     free(path);
     json_decref(m);
+
+    /* The 997 reads the spooled interchange again: 1000 sets accepted. */
+    path = sg_xasprintf("/v1/messages/%s/ack", first_id);
+    text = NULL;
+    CU_ASSERT_EQUAL(sg_td_get(sgd.port, path, &text), 200);
+    CU_ASSERT_PTR_NOT_NULL(text != NULL ? strstr(text, "AK1*PO*901~")
+                                        : NULL);
+    CU_ASSERT_PTR_NOT_NULL(text != NULL ? strstr(text, "AK2*850*1000~")
+                                        : NULL);
+    CU_ASSERT_PTR_NOT_NULL(text != NULL ? strstr(text,
+                                                 "AK9*A*1000*1000*1000~")
+                                        : NULL);
+    free(text);
+    free(path);
     free(body);
 }
 
@@ -268,6 +282,7 @@ static void
 test_spooled_duplicate_refused(void)
 {
     char *body = spool_interchange("PO-SP", 901, N_SETS, 0);
+    char *path, *text = NULL;
     json_t *j, *err;
     long status;
 
@@ -279,6 +294,15 @@ test_spooled_duplicate_refused(void)
     CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(err,
                                                              "first")),
                            first_id);
+    /* Kept like any rejection, with the TA1 025 as its ack. */
+    path = sg_xasprintf("/v1/messages/%s/ack",
+                        json_string_value(json_object_get(j, "message")));
+    CU_ASSERT_EQUAL(sg_td_get(sgd.port, path, &text), 200);
+    CU_ASSERT_PTR_NOT_NULL(text != NULL ? strstr(text, "TA1*000000901*")
+                                        : NULL);
+    CU_ASSERT_PTR_NOT_NULL(text != NULL ? strstr(text, "*R*025~") : NULL);
+    free(text);
+    free(path);
     json_decref(j);
     free(body);
 }
