@@ -272,6 +272,19 @@ notice_xml(const char *number, const char *ship_date, const char *lines)
         ship_date, lines);
 }
 
+/* The notices' XML lives as long as their entries, which a test may
+ * apply again: freed before the next test. */
+static char *notices[32];
+static int n_notices;
+
+static void
+notices_free(void)
+{
+    while (n_notices > 0) {
+        free(notices[--n_notices]);
+    }
+}
+
 static enum sg_rules_result
 ship(const char *number, const char *ship_date, const char *lines,
      struct entry *x)
@@ -279,6 +292,8 @@ ship(const char *number, const char *ship_date, const char *lines,
     char *xml = notice_xml(number, ship_date, lines);
     enum sg_rules_result res;
 
+    CU_ASSERT_FATAL(n_notices < 32);
+    notices[n_notices++] = xml;
     entry_make(x, NOTICES, "ship_notice", xml);
     res = apply(x);
     return res;
@@ -289,6 +304,7 @@ setup_test(void)
 {
     redisReply *r = cmd("FLUSHALL");
 
+    notices_free();
     freeReplyObject(r);
     cfg.ship_tolerance = 0;
 }
@@ -572,7 +588,7 @@ main(void)
         return 2;
     }
     s = CU_add_suite_with_setup_and_teardown("rules_shipnotice", NULL, NULL,
-                                             setup_test, NULL);
+                                             setup_test, notices_free);
     CU_add_test(s, "tied to its order: short, shelf life, lots",
                 test_tied_short_and_shelf_life);
     CU_add_test(s, "split shipment, tolerance, over, not ordered",
