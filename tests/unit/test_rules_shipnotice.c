@@ -274,14 +274,14 @@ notice_xml(const char *number, const char *ship_date, const char *lines)
 
 /* The notices' XML lives as long as their entries, which a test may
  * apply again: freed before the next test. */
-static char *notices[32];
+static char *owned_xml[32];
 static int n_notices;
 
 static void
 notices_free(void)
 {
     while (n_notices > 0) {
-        free(notices[--n_notices]);
+        free(owned_xml[--n_notices]);
     }
 }
 
@@ -293,7 +293,7 @@ ship(const char *number, const char *ship_date, const char *lines,
     enum sg_rules_result res;
 
     CU_ASSERT_FATAL(n_notices < 32);
-    notices[n_notices++] = xml;
+    owned_xml[n_notices++] = xml;
     entry_make(x, NOTICES, "ship_notice", xml);
     res = apply(x);
     return res;
