@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -92,11 +93,18 @@ sg_redis_ping(const char *address)
 
 static void
 sg_redis_exec_child(const char *server, const char *dir, const char *sock,
-                    const char *fsync)
+                    const char *fsync, pid_t parent)
 {
     char logfile[4200];
     sigset_t none;
 
+    /* If the daemon dies without stopping us (SIGKILL, a crash), Redis
+     * is told to stop too: left running, it would keep the state
+     * directory's AOF open beside the next daemon's own redis-server.
+     * Its SIGTERM shutdown writes the AOF out first. */
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent) {
+        _exit(127);
+    }
     /* The daemon blocks its signals to wait for them in one thread; the
      * child must not inherit that, or it would ignore our SIGTERM. */
     sigemptyset(&none);
@@ -127,6 +135,7 @@ sg_redis_child_start(struct sg_redis_child *child, const char *server,
                      size_t errlen)
 {
     char sock[sizeof(child->address) - 8];
+    pid_t parent;
     int i, status;
 
     memset(child, 0, sizeof(*child));
@@ -143,15 +152,27 @@ sg_redis_child_start(struct sg_redis_child *child, const char *server,
     }
     snprintf(child->dir, sizeof(child->dir), "%s", dir);
     snprintf(child->address, sizeof(child->address), "unix:%s", sock);
+    /* Two redis-servers on one AOF would corrupt it: never start ours
+     * beside one that still answers on this state directory's socket. */
+    if (sg_redis_ping(child->address)) {
+        snprintf(err, errlen, "a redis-server already answers on %s: "
+                 "another supplygated uses state_dir %s, or one was "
+                 "killed and left its Redis running; stop that one "
+                 "(redis-cli -s %s shutdown) and start again", sock, dir,
+                 sock);
+        child->address[0] = '\0';
+        return -1;
+    }
     unlink(sock);
 
+    parent = getpid();
     child->pid = fork();
     if (child->pid < 0) {
         snprintf(err, errlen, "fork: %s", strerror(errno));
         return -1;
     }
     if (child->pid == 0) {
-        sg_redis_exec_child(server, dir, sock, appendfsync);
+        sg_redis_exec_child(server, dir, sock, appendfsync, parent);
     }
 
     /* Wait up to ten seconds: loading a large AOF takes a while. */

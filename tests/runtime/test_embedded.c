@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include <CUnit/Basic.h>
 #include <curl/curl.h>
@@ -129,6 +130,98 @@ test_redis_killed_and_revived(void)
     CU_ASSERT_EQUAL(sg_td_stop(&sgd, SIGTERM), 0);
 }
 
+/* 1 when pid is gone or a zombie: no longer running. */
+static int
+emb_gone(pid_t pid)
+{
+    char path[64], state = '?';
+    FILE *f;
+    int n;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    f = fopen(path, "r");
+    if (f == NULL) {
+        return 1;
+    }
+    n = fscanf(f, "%*d %*s %c", &state);
+    fclose(f);
+    return n == 1 && (state == 'Z' || state == 'X');
+}
+
+/* Run a second supplygated on the same configuration; its exit status
+ * (-1: still running after 10 s, then killed), its stderr in *log. */
+static int
+emb_second_daemon(char **log)
+{
+    char *path = sg_xasprintf("%s/second.log", sgd.dir);
+    const char *bin = sg_test_buildpath("supplygated");
+    size_t len = 0;
+    pid_t pid;
+    int status, i;
+
+    pid = fork();
+    if (pid == 0) {
+        FILE *f = fopen(path, "w");
+
+        if (f != NULL) {
+            dup2(fileno(f), 2);
+        }
+        execl(bin, bin, "-c", sgd.conf, (char *)NULL);
+        _exit(127);
+    }
+    for (i = 0; i < 100; i++) {
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            *log = (char *)sg_test_read(path, &len);
+            free(path);
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+        }
+        usleep(100 * 1000);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    *log = (char *)sg_test_read(path, &len);
+    free(path);
+    return -1;
+}
+
+static void
+test_daemon_killed_takes_redis_along(void)
+{
+    char *log = NULL;
+    pid_t redis;
+    int i, rc;
+
+    CU_ASSERT_EQUAL_FATAL(sg_td_start(&sgd), 0);
+    CU_ASSERT_EQUAL(emb_post(3), 202);
+    CU_ASSERT_TRUE(emb_wait("/v1/orders/PO-EMB-3", 200, 10));
+    redis = emb_redis_pid();
+    CU_ASSERT_TRUE_FATAL(redis > 0);
+
+    /* A second daemon on the same state_dir must not start a second
+     * redis-server on the same AOF. */
+    rc = emb_second_daemon(&log);
+    CU_ASSERT_NOT_EQUAL(rc, 0);
+    CU_ASSERT_NOT_EQUAL(rc, -1);
+    CU_ASSERT_PTR_NOT_NULL(log != NULL ? strstr(log, "a redis-server "
+                                                "already answers on")
+                                       : NULL);
+    free(log);
+    CU_ASSERT_FALSE(emb_gone(redis));
+    CU_ASSERT_TRUE(emb_wait("/v1/orders/PO-EMB-3", 200, 2));
+
+    /* SIGKILL leaves no cleanup to the daemon: Redis stops by itself. */
+    CU_ASSERT_EQUAL(sg_td_stop(&sgd, SIGKILL), 128 + SIGKILL);
+    for (i = 0; i < 100 && !emb_gone(redis); i++) {
+        usleep(100 * 1000);
+    }
+    CU_ASSERT_TRUE(emb_gone(redis));
+
+    /* And the next daemon starts, with the order kept in the AOF. */
+    CU_ASSERT_EQUAL_FATAL(sg_td_start(&sgd), 0);
+    CU_ASSERT_TRUE(emb_wait("/v1/orders/PO-EMB-3", 200, 10));
+    CU_ASSERT_EQUAL(sg_td_stop(&sgd, SIGTERM), 0);
+}
+
 int
 main(void)
 {
@@ -163,6 +256,9 @@ main(void)
     s = CU_add_suite("embedded redis-server", NULL, NULL);
     CU_add_test(s, "killed: started again, data kept",
                 test_redis_killed_and_revived);
+    CU_add_test(s, "daemon killed: its redis-server stops too; a second "
+                "daemon on the same state_dir refuses to start",
+                test_daemon_killed_takes_redis_along);
     rc = sg_test_run();
     if (rc == 0) {
         sg_test_rmdir(sgd.dir);
