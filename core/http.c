@@ -15,6 +15,7 @@
  * (gateway_spool.h), while the connection waits suspended as above.
  */
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,15 +29,21 @@
 #include "admin.h"
 #include "auth.h"
 #include "deadline.h"
+#include "edi.h"
 #include "ack_intake.h"
 #include "gateway_spool.h"
 #include "generation.h"
 #include "http.h"
 #include "log.h"
 
-/* Spooled bodies decoded at once; more wait for a 503 and retry.  Each
+/* Spooled bodies decoded at once; more wait their turn, uploaded.  Each
  * takes a core for a while and bounded, but real, memory. */
 #define SG_HTTP_SPOOL_JOBS 2
+
+/* One answer for every body too large, declared or found so. */
+#define SG_HTTP_TOO_LARGE "the body exceeds body_limit; only X12 and " \
+    "EDIFACT interchanges may be larger, up to spool_limit (a partner " \
+    "with its own body_limit: up to that)"
 
 #if MHD_VERSION < 0x00097002
 typedef int MHD_Result;
@@ -51,7 +58,7 @@ struct sg_http {
     struct MHD_Daemon *daemon;
     int port;
     atomic_int in_flight;
-    atomic_int spooling;        /* requests holding a spool file */
+    sem_t spool_slots;          /* SG_HTTP_SPOOL_JOBS decodes at once */
     struct sg_auth *auth;
     struct sg_admin *admin;
     struct sg_deadline *deadline;   /* request_deadline watchdog */
@@ -65,7 +72,6 @@ enum sg_req_state {
     SG_REQ_READING,         /* body arriving */
     SG_REQ_TOO_LARGE,       /* body over the limit: discard the rest */
     SG_REQ_SPOOLING,        /* body arriving into a spool file */
-    SG_REQ_SPOOL_BUSY,      /* too many spooled bodies: discard, 503 */
     SG_REQ_SPOOL_FAILED,    /* the spool could not be written: 503 */
     SG_REQ_REFUSED,         /* a spooled body's signature failed */
     SG_REQ_WAITING,         /* suspended until the writer answers */
@@ -87,7 +93,6 @@ struct sg_req {
     struct sg_generation *gen;  /* decoded with it; held until freed,
                                    the intake points into its plugins */
     struct sg_spool_file spool; /* SG_REQ_SPOOLING: the body so far */
-    int spool_slot;             /* counted in http->spooling */
     struct sg_gateway gw;       /* what the spool thread decodes with */
     char plugin[128];           /* from the URL, "" when none */
 };
@@ -314,12 +319,14 @@ sg_http_spool_start(struct sg_req *req)
     char name[80], err[256], *dir;
     int rc;
 
-    if (atomic_fetch_add(&h->spooling, 1) >= SG_HTTP_SPOOL_JOBS) {
-        atomic_fetch_sub(&h->spooling, 1);
-        req->state = SG_REQ_SPOOL_BUSY;
+    /* Only X12 and EDIFACT are read in pieces; anything else over
+     * body_limit would be parsed whole, at many times its size. */
+    if (sg_edi_sniff((const unsigned char *)req->body.data,
+                     req->body.len) < 0) {
+        req->state = SG_REQ_TOO_LARGE;
+        sg_buf_free(&req->body);
         return;
     }
-    req->spool_slot = 1;
     sg_gateway_new_id(name, sizeof(name));
     memmove(name + 7, name, strlen(name) + 1);
     memcpy(name, "upload-", 7);
@@ -377,12 +384,18 @@ static void *
 sg_http_spool_main(void *arg)
 {
     struct sg_req *req = arg;
+    struct sg_http *h = req->http;
     const char *ctype;
 
+    /* Uploaded, the body waits here for its turn: a slow upload holds
+     * no slot, and a third large body waits rather than fails. */
+    while (sem_wait(&h->spool_slots) != 0) {
+    }
     /* A signed body is verified before anything reads it, in pieces. */
-    sg_auth_check_read(req->http->auth, &req->rq, sg_spool_read,
-                       &req->spool, &req->v);
+    sg_auth_check_read(h->auth, &req->rq, sg_spool_read, &req->spool,
+                       &req->v);
     if (req->v.status != 0) {
+        sem_post(&h->spool_slots);
         sg_spool_discard(&req->spool);
         req->state = SG_REQ_REFUSED;
         MHD_resume_connection(req->conn);
@@ -397,6 +410,7 @@ sg_http_spool_main(void *arg)
                                             ctype, &req->spool);
     req->state = sg_gateway_store_spooled(&req->gw, req->intake) == 0 ?
                  SG_REQ_STORED : SG_REQ_UNSTORED;
+    sem_post(&h->spool_slots);
     MHD_resume_connection(req->conn);
     return NULL;
 }
@@ -447,14 +461,6 @@ sg_http_spool_done(struct sg_req *req, const char *url)
 static MHD_Result
 sg_http_spool_refuse(struct sg_req *req)
 {
-    static const char busy[] = "{\"error\":\"spool.busy\",\"message\":"
-                               "\"other large bodies are being processed; "
-                               "retry later\"}";
-
-    if (req->state == SG_REQ_SPOOL_BUSY) {
-        return sg_http_send(req->conn, 503, "application/json", busy,
-                            sizeof(busy) - 1, 5);
-    }
     return sg_http_send_error(req->conn, 503, "spool.unavailable", "the "
                               "body could not be spooled to disk; nothing "
                               "was accepted, retry later");
@@ -484,7 +490,6 @@ sg_http_post(struct sg_req *req, const char *url, const char *data,
         return sg_http_post_done(req, url);
     case SG_REQ_SPOOLING:
         return sg_http_spool_done(req, url);
-    case SG_REQ_SPOOL_BUSY:
     case SG_REQ_SPOOL_FAILED:
         return sg_http_spool_refuse(req);
     case SG_REQ_REFUSED:
@@ -493,9 +498,7 @@ sg_http_post(struct sg_req *req, const char *url, const char *data,
         return sg_http_refuse(req->conn, &req->v);
     case SG_REQ_TOO_LARGE:
         return sg_http_send_error(req->conn, 413, "message.too_large",
-                                  "the body exceeds the configured "
-                                  "body_limit (and spool_limit for "
-                                  "bodies a plugin reads in pieces)");
+                                  SG_HTTP_TOO_LARGE);
     case SG_REQ_STORED:
     case SG_REQ_UNSTORED:
         return sg_http_post_answer(req);
@@ -580,8 +583,7 @@ sg_http_post_start(struct sg_http *h, struct MHD_Connection *conn,
     if (sg_http_declared_too_large(sg_http_ceiling(h, req), conn)) {
         free(req);
         return sg_http_send_error(conn, 413, "message.too_large",
-                                  "the body exceeds the configured "
-                                  "body_limit");
+                                  SG_HTTP_TOO_LARGE);
     }
     req->http = h;
     req->conn = conn;
@@ -660,9 +662,6 @@ sg_http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (req->spool.path != NULL) {
         sg_spool_discard(&req->spool);      /* the client hung up */
     }
-    if (req->spool_slot) {
-        atomic_fetch_sub(&req->http->spooling, 1);
-    }
     sg_intake_free(req->intake);
     sg_generation_unref(req->gen);
     free(req);
@@ -739,6 +738,7 @@ sg_http_free(struct sg_http *h)
     sg_admin_free(h->admin);
     sg_deadline_stop(h->deadline);
     pthread_mutex_destroy(&h->log_lock);
+    sem_destroy(&h->spool_slots);
     free(h);
 }
 
@@ -765,6 +765,7 @@ sg_http_start(const struct sg_config *cfg, struct sg_gateway *gw,
     h->auth = sg_auth_create(cfg, gw->redis_address);
     h->admin = sg_admin_create(gw->redis_address);
     pthread_mutex_init(&h->log_lock, NULL);
+    sem_init(&h->spool_slots, 0, SG_HTTP_SPOOL_JOBS);
     h->deadline = sg_deadline_start(cfg->http_deadline);
     if (h->deadline == NULL) {
         sg_log(SG_LOG_ERROR, "http", NULL, "cannot start the "

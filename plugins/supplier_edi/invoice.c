@@ -218,10 +218,10 @@ inv_emit(struct sedi_run *run, const struct sedi_invoice *inv)
     char text[256];
     int rc = 0;
 
-    if (run->n_documents >= run->ctx->max_documents) {
+    if (run->n_documents >= run->max_documents) {
         snprintf(text, sizeof(text), "invoice %s is beyond max_documents "
                  "(%ld) for one message; split the interchange",
-                 inv->head.number, run->ctx->max_documents);
+                 inv->head.number, run->max_documents);
         memset(&d, 0, sizeof(d));
         d.code = "supplier_edi.too_many_documents";
         d.text = text;

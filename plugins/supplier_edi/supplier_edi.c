@@ -16,6 +16,7 @@
  * and date handling, the canonical XML writer and the reporting helpers.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +38,8 @@ static const struct sg_option sedi_options[] = {
     {SG_OPT_BOOL, "accept_xml", NULL, SEDI_DEFAULT_ACCEPT_XML, 0, 1,
      "also accept orders already in the canonical XML form"},
     {SG_OPT_INT, "max_documents", NULL, SEDI_DEFAULT_MAX_DOCUMENTS, 1,
-     100000, "most orders one message may carry; more rejects it"},
+     100000, "most documents a message held in memory may carry (a "
+     "streamed interchange over body_limit has no such cap)"},
     {SG_OPT_STRING, "edi_maps", "", 0, 0, 0,
      "directory of the X12/EDIFACT segment maps; empty: schema_dir/edi"},
     {SG_OPT_END, NULL, NULL, 0, 0, 0, NULL}
@@ -708,12 +710,12 @@ sedi_admit(struct sedi_run *run, const char *key)
     if (run->stop) {
         return -1;
     }
-    if (run->n_documents < run->ctx->max_documents) {
+    if (run->n_documents < run->max_documents) {
         return 0;
     }
     snprintf(text, sizeof(text), "order %s is beyond max_documents (%ld) "
              "for one message; split the interchange", key ? key : "?",
-             run->ctx->max_documents);
+             run->max_documents);
     memset(&d, 0, sizeof(d));
     d.code = "supplier_edi.too_many_documents";
     d.text = text;
@@ -898,6 +900,7 @@ sedi_decode(void *ctxp, const struct sg_message *msg, struct sg_sink *sink)
     run.ctx = ctx;
     run.msg = msg;
     run.sink = sink;
+    run.max_documents = ctx->max_documents;
 
     syntax = sg_edi_sniff(msg->data, msg->len);
     if (syntax == SG_EDI_X12 || syntax == SG_EDI_EDIFACT) {
@@ -947,6 +950,7 @@ sedi_decode_stream(void *ctxp, const struct sg_message *msg,
     run.ctx = ctxp;
     run.msg = msg;
     run.sink = sink;
+    run.max_documents = LONG_MAX;
     if (sg_edi_head_fill(&head, msg->read, msg->read_arg) < 0) {
         return -1;
     }

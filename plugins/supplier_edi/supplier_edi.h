@@ -38,6 +38,10 @@ struct sedi_run {
     const struct sg_message *msg;
     struct sg_sink *sink;
     long n_documents;           /* handed to the sink so far */
+    long max_documents;         /* the option for decode(); none for
+                                   decode_stream(), whose memory does
+                                   not grow with the count (the host
+                                   caps a spooled message itself) */
     long n_errors;              /* diags handed to the sink so far */
     int stop;                   /* the sink or max_documents said stop */
 };

@@ -294,6 +294,10 @@ t_check_streamed(void *ctx, const struct t_sink *whole, const void *data,
     }
 }
 
+/* 0 in the one test where decode() and decode_stream() differ by
+ * design (max_documents caps only the first). */
+static int t_streamed_alike = 1;
+
 /* Decode a body with a fresh sink; caller frees with t_sink_free(). */
 static struct t_sink *
 t_decode_mem(void *ctx, const void *data, size_t len)
@@ -309,7 +313,9 @@ t_decode_mem(void *ctx, const void *data, size_t len)
     msg.len = len;
     t->rc = plugin->decode(ctx, &msg, &t->sink);
     t_dump_diags(t);
-    t_check_streamed(ctx, t, data, len);
+    if (t_streamed_alike) {
+        t_check_streamed(ctx, t, data, len);
+    }
     return t;
 }
 
@@ -1035,15 +1041,32 @@ test_max_documents(void)
     void *ctx;
     struct t_sink *t;
 
+    unsigned char *data;
+    size_t len = 0;
+
     opt_max_documents = 1;
     ctx = t_init();
     opt_max_documents = 1000;
+    t_streamed_alike = 0;
     t = t_decode_file(ctx, "examples/03-x12-850-two-orders.edi");
+    t_streamed_alike = 1;
     CU_ASSERT_EQUAL(t->n_docs, 1);
     CU_ASSERT_EQUAL_FATAL(t->n_diags, 1);
     CU_ASSERT_STRING_EQUAL(t->diags[0].code,
                            "supplier_edi.too_many_documents");
     t_sink_free(t);
+
+    /* Streamed, memory does not grow with the count: no cap here (the
+     * host caps a spooled message itself). */
+    data = sg_test_read(sg_test_srcpath("examples/03-x12-850-two-orders.edi"),
+                        &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(data);
+    t = t_decode_stream(ctx, data, len, 0);
+    CU_ASSERT_EQUAL(t->rc, 0);
+    CU_ASSERT_EQUAL(t->n_docs, 2);
+    CU_ASSERT_EQUAL(t->n_diags, 0);
+    t_sink_free(t);
+    free(data);
     plugin->exit(ctx);
 }
 
