@@ -22,6 +22,7 @@
 #include <libxml/tree.h>
 
 #include "carrier_tracking.h"
+#include "json_guard.h"
 
 #define WH_MAX_XML_ERRORS 10
 
@@ -511,8 +512,15 @@ ctrk_json_decode(struct ctrk_run *run)
 {
     json_error_t err;
     json_t *root;
+    char text[128];
+    struct sg_diag g;
     int rc;
 
+    if (sg_json_guard_check((const char *)run->msg->data, run->msg->len,
+                            &g, text, sizeof(text)) != 0) {
+        ctrk_report(run, &g);
+        return -1;
+    }
     root = json_loadb((const char *)run->msg->data, run->msg->len,
                       JSON_REJECT_DUPLICATES, &err);
     if (root == NULL) {
@@ -577,7 +585,8 @@ wh_root_name(const unsigned char *p, size_t len, char *out, size_t outlen)
 int
 ctrk_webhook_sniff(const unsigned char *data, size_t len)
 {
-    char root[32];
+    char root[32], text[128];
+    struct sg_diag g;
     json_t *j;
     int mine;
 
@@ -586,6 +595,11 @@ ctrk_webhook_sniff(const unsigned char *data, size_t len)
         return 90;
     }
     if (root[0] != '\0') {
+        return 0;
+    }
+    /* Too large to parse: not recognised here; decode says why. */
+    if (sg_json_guard_check((const char *)data, len, &g, text,
+                            sizeof(text)) != 0) {
         return 0;
     }
     j = json_loadb((const char *)data, len, 0, NULL);

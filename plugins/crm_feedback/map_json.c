@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "crm_feedback.h"
+#include "json_guard.h"
 
 /* --- where a member is ---------------------------------------------------- */
 
@@ -365,9 +366,20 @@ cf_json_read(struct cf_run *run, struct cf_doc *d)
     json_t *root, *inner;
     const char *name = NULL;
     struct cf_pos pos;
+    struct sg_diag g;
+    char text[128];
     int rc = -1;
 
     run->locate = cf_json_locate_path;
+    if (sg_json_guard_check((const char *)run->msg->data, run->msg->len,
+                            &g, text, sizeof(text)) != 0) {
+        memset(&pos, 0, sizeof(pos));
+        pos.line = g.line;
+        pos.column = g.column;
+        snprintf(pos.path, sizeof(pos.path), "$");
+        cf_error(run, g.code, &pos, "%s", g.text);
+        return -1;
+    }
     root = json_loadb((const char *)run->msg->data, run->msg->len,
                       JSON_REJECT_DUPLICATES, &err);
     if (root == NULL) {
@@ -394,8 +406,15 @@ cf_json_is_ticket(const unsigned char *data, size_t len)
 {
     json_error_t err;
     json_t *root;
+    struct sg_diag g;
+    char text[128];
     int score = 0;
 
+    /* Too large to parse: not recognised here; decode says why. */
+    if (sg_json_guard_check((const char *)data, len, &g, text,
+                            sizeof(text)) != 0) {
+        return 0;
+    }
     /* Only the shape counts: any JSON object is not ours. */
     root = json_loadb((const char *)data, len, 0, &err);
     if (json_is_object(root) && json_object_size(root) == 1 &&

@@ -825,6 +825,49 @@ test_json_refusals(void)
     t_free(t);
 }
 
+/* Bodies jansson would turn into hundreds of megabytes are refused by
+ * the guard before it parses them, with where the limit was passed. */
+static void
+test_webhook_json_guard(void)
+{
+    struct sg_buf b;
+    struct t_sink *t;
+    int i;
+
+    sg_buf_init(&b);
+    sg_buf_adds(&b, "{\"carrier\": \"A\", \"events\": [{}");
+    for (i = 0; i < 200000; i++) {
+        sg_buf_adds(&b, ",{}");
+    }
+    sg_buf_adds(&b, "]}");
+    t = t_decode_mem(b.data, b.len);
+    CU_ASSERT_EQUAL(t->rc, -1);
+    CU_ASSERT_EQUAL_FATAL(t->n_diags, 1);
+    CU_ASSERT_STRING_EQUAL(t->diags[0].code, "json.too_many_values");
+    CU_ASSERT_EQUAL(t->diags[0].line, 1);
+    /* Values 1 to 6 are the root, ':', ',', ':', '[' and the first
+     * '{' (column 29); each ",{}" after it adds two, its ',' at column
+     * 28 + 3k being value 5 + 2k: value 200001 is the comma of k =
+     * 99998. */
+    CU_ASSERT_EQUAL(t->diags[0].column, 28 + 3 * 99998);
+    t_free(t);
+    sg_buf_free(&b);
+
+    sg_buf_init(&b);
+    sg_buf_adds(&b, "{\"carrier\": \"A\",\n \"events\": ");
+    for (i = 0; i < 70; i++) {
+        sg_buf_adds(&b, "[");
+    }
+    t = t_decode_mem(b.data, b.len);
+    CU_ASSERT_EQUAL_FATAL(t->n_diags, 1);
+    CU_ASSERT_STRING_EQUAL(t->diags[0].code, "json.too_deep");
+    CU_ASSERT_EQUAL(t->diags[0].line, 2);
+    /* The root is level 1: the 64th "[" is the 65th level. */
+    CU_ASSERT_EQUAL(t->diags[0].column, 11 + 64);
+    t_free(t);
+    sg_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -874,6 +917,8 @@ main(void)
     CU_add_test(s, "xml refusals", test_xml_refusals);
     CU_add_test(s, "json webhook", test_json_webhook);
     CU_add_test(s, "json refusals", test_json_refusals);
+    CU_add_test(s, "json guard: too many values, too deep",
+                test_webhook_json_guard);
     rc = sg_test_run();
     plugin->exit(ctx);
     xmlSchemaFree(schema);

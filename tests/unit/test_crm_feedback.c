@@ -475,6 +475,27 @@ test_choice(void)
     sg_errors_free(&errs);
 }
 
+/* A body nested past the guard's depth is refused before parsing. */
+static void
+test_json_guard(void)
+{
+    struct t_sink t;
+    char body[200];
+    int i;
+
+    snprintf(body, sizeof(body), "{\"ticket\": ");
+    for (i = 0; i < 80; i++) {
+        strcat(body, "[");
+    }
+    CU_ASSERT_EQUAL(decode(&t, body), -1);
+    CU_ASSERT_EQUAL_FATAL(t.n_diags, 1);
+    CU_ASSERT_STRING_EQUAL(t.code[0], "json.too_deep");
+    CU_ASSERT_EQUAL(t.line[0], 1);
+    /* '{' is level 1, the 64th '[' (from column 12) level 65. */
+    CU_ASSERT_EQUAL(t.column[0], 12 + 63);
+    t_free(&t);
+}
+
 int
 main(void)
 {
@@ -505,6 +526,7 @@ main(void)
     }
     s = CU_add_suite("crm_feedback", NULL, NULL);
     CU_add_test(s, "JSON ticket", test_json_ticket);
+    CU_add_test(s, "JSON guard", test_json_guard);
     CU_add_test(s, "XML ticket gives the same document",
                 test_xml_ticket_same_as_json);
     CU_add_test(s, "updates", test_updates);
