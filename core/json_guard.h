@@ -7,6 +7,9 @@
  * first scanned here, in one linear pass without allocating, and refused
  * when it holds more values or nests deeper than any real tracking
  * update or ticket does.  Shared by the plugins (libsgcommon).
+ *
+ * XXX: under the limits a body within body_limit is still parsed whole:
+ * some tens of megabytes of tree per request at worst.
  */
 #ifndef SG_JSON_GUARD_H
 #define SG_JSON_GUARD_H

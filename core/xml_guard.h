@@ -10,6 +10,9 @@
  * refused with a clear error when it declares anything, nests too deep
  * or carries too many attributes on one element.  Shared by the core and
  * the plugins (libsgcommon).
+ *
+ * XXX: the number of elements is not bounded: a body within body_limit
+ * made of empty elements costs libxml2's tree, tens of bytes each.
  */
 #ifndef SG_XML_GUARD_H
 #define SG_XML_GUARD_H
