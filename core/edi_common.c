@@ -372,7 +372,8 @@ sg_edi_split(struct sg_edi_reader *r, size_t from, size_t to)
     unsigned char rp = r->seg_raw ? 0 : (unsigned char)d->repetition;
     unsigned char rl = (unsigned char)d->release;
     struct sg_edi_split s;
-    int charset_told = 0;
+    int charset_told = 0, nul_told = 0;
+    char nul_code[24];
     size_t i, n, checked_to = from;
     /* The segment's bytes: the window does not move while it is cut. */
     const unsigned char *seg = SG_EDI_PTR(r, from);
@@ -413,6 +414,17 @@ sg_edi_split(struct sg_edi_reader *r, size_t from, size_t to)
         } else if (co != 0 && c == co) {
             sg_edi_end_component(r, &s);
         } else {
+            /* A NUL is in no X12 or EDIFACT character set, and would
+             * silently cut the value short wherever C reads it. */
+            if (c == 0 && !nul_told) {
+                nul_told = 1;
+                snprintf(nul_code, sizeof(nul_code), "%s.nul_byte",
+                         sg_edi_prefix(r));
+                sg_edi_report_at(r, nul_code, i,
+                                 s.tag_done ? s.n_elems + 1 : 0,
+                                 s.n_comps + 1, "a NUL byte (0x00) inside "
+                                 "a value");
+            }
             /* A character of several bytes is checked at its first;
              * one report per segment is enough to reject it. */
             if (r->charset_level && !charset_told && i >= checked_to) {

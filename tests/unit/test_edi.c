@@ -1586,6 +1586,35 @@ test_whole_corpus_clean_files(void)
     cap_free(c);
 }
 
+/* A NUL inside a value is refused where it is, in both syntaxes. */
+static void
+test_nul_byte(void)
+{
+    static const char x12[] =
+        "ISA*00*          *00*          *ZZ*ACMEPARTS      *ZZ*SUPPLYGATE"
+        "     *261204*1200*U*00401*000000001*0*P*>~"
+        "GS*PO*ACMEPARTS*SUPPLYGATE*20261204*1200*1*X*004010~"
+        "ST*850*0001~BEG*00*SA*PO-1\0EVIL**20261204~SE*3*0001~"
+        "GE*1*1~IEA*1*000000001~";
+    static const char edifact[] =
+        "UNB+UNOC:3+SENDER+RECEIVER+261204:1200+1'"
+        "UNH+1+ORDERS:D:96A:UN'BGM+220+PO\0X+9'UNT+3+1'UNZ+1+1'";
+    struct cap *c;
+
+    c = cap_new();
+    CU_ASSERT_EQUAL(cap_read_mem(c, SG_EDI_X12, x12, sizeof(x12) - 1), 1);
+    CU_ASSERT_STRING_EQUAL(c->codes, "x12.nul_byte@4:BEG:3");
+    CU_ASSERT_EQUAL(c->tx[0].has_errors, 1);
+    cap_free(c);
+
+    c = cap_new();
+    CU_ASSERT_EQUAL(cap_read_mem(c, SG_EDI_EDIFACT, edifact,
+                                 sizeof(edifact) - 1), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(c->codes, "edifact.nul_byte@3:BGM:2"));
+    CU_ASSERT_EQUAL(c->tx[0].has_errors, 1);
+    cap_free(c);
+}
+
 int
 main(void)
 {
@@ -1598,6 +1627,7 @@ main(void)
     CU_add_test(s, "850 VICS: envelope, values, positions",
                 test_x12_vics_850);
     CU_add_test(s, "line feed as terminator", test_x12_newline_terminator);
+    CU_add_test(s, "a NUL byte inside a value", test_nul_byte);
     CU_add_test(s, "two groups of different versions", test_x12_dual_groups);
     CU_add_test(s, "UTF-8 ellipsis as terminator", test_x12_utf8_terminator);
     CU_add_test(s, "control number mismatches", test_x12_control_mismatch);
