@@ -295,8 +295,14 @@ sg_api_message(struct sg_api *api, const char *id, int raw,
             f = sg_reply_field(r, "raw_bytes");
             json_object_set_new(o, "size", json_integer(f ? atoll(f->str)
                                                           : 0));
-            json_object_set_new(o, "raw_file",
-                                sg_reply_string_field(r, "raw_file"));
+            /* Where under state_dir, not the host's whole path. */
+            f = sg_reply_field(r, "raw_file");
+            if (f != NULL && strrchr(f->str, '/') != NULL) {
+                char *rel = sg_xasprintf("raw/%s", strrchr(f->str, '/') + 1);
+
+                json_object_set_new(o, "raw_file", json_string(rel));
+                free(rel);
+            }
         }
         json_object_set_new(o, "receipt", sg_reply_json_field(r,
                                                               "receipt"));

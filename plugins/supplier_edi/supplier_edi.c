@@ -118,8 +118,9 @@ sedi_init(const struct sg_host *host, const void *config, void **ctxp)
     }
 
     sedi_xml_init();
-    host->log(SG_LOG_INFO, SEDI_NAME, NULL, "decoding X12 850, 855 and "
-              "EDIFACT ORDERS, ORDRSP%s, at most %ld documents per message",
+    host->log(SG_LOG_INFO, SEDI_NAME, NULL, "decoding X12 850, 855, 856, "
+              "810 and EDIFACT ORDERS, ORDRSP, DESADV, INVOIC%s, at most "
+              "%ld documents per message held in memory",
               ctx->accept_xml ? " and canonical XML orders" : "",
               ctx->max_documents);
     *ctxp = ctx;

@@ -222,7 +222,7 @@ test_spooled_interchange_accepted(void)
 {
     char *body = spool_interchange("PO-SP", 901, N_SETS, 0);
     size_t len = strlen(body), got_len = 0;
-    char state[32], *path, *text = NULL;
+    char state[32], *path, *text = NULL, *raw_path;
     unsigned char *kept;
     json_t *j, *docs, *m;
     long status;
@@ -256,8 +256,15 @@ test_spooled_interchange_accepted(void)
     m = json_loads(text, 0, NULL);
     CU_ASSERT_EQUAL(json_integer_value(json_object_get(m, "size")),
                     (json_int_t)len);
-    kept = sg_test_read(json_string_value(json_object_get(m, "raw_file")),
-                        &got_len);
+    /* Named under state_dir, never by the host's whole path. */
+    CU_ASSERT_EQUAL(strncmp(json_string_value(json_object_get(m,
+                                                              "raw_file")),
+                            "raw/", 4), 0);
+    raw_path = sg_xasprintf("%s/state/%s", tmp,
+                            json_string_value(json_object_get(m,
+                                                              "raw_file")));
+    kept = sg_test_read(raw_path, &got_len);
+    free(raw_path);
     CU_ASSERT_PTR_NOT_NULL_FATAL(kept);
     CU_ASSERT_EQUAL(got_len, len);
     CU_ASSERT_EQUAL(memcmp(kept, body, len), 0);
