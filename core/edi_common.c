@@ -679,8 +679,9 @@ sg_edi_tx_too_large(struct sg_edi_reader *r)
     snprintf(code, sizeof(code), "%s.transaction_too_large",
              sg_edi_prefix(r));
     sg_edi_report(r, code, &r->seg, 0, 0,
-                  "the transaction takes more than %d MB from this "
-                  "segment on; the rest is ignored",
+                  "the transaction takes more than %d MB once read into "
+                  "segments and elements (several times its size in the "
+                  "file) from this segment on; the rest is ignored",
                   SG_EDI_MAX_TX_BYTES / (1024 * 1024));
     return 1;
 }
