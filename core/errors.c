@@ -134,10 +134,13 @@ sg_errors_to_json(const struct sg_errors *e)
     }
     if (e->dropped > 0) {
         struct sg_error_item more = {0};
-        char msg[96];
+        char msg[160];
 
-        snprintf(msg, sizeof(msg), "%zu further errors were not listed",
-                 e->dropped);
+        /* A plugin told that the list is full usually stops reading,
+         * so the count is a lower bound. */
+        snprintf(msg, sizeof(msg), "the list stops at %zu errors; at "
+                 "least %zu more were found, reading may have stopped there",
+                 e->n, e->dropped);
         more.code = "errors.truncated";
         more.text = msg;
         json_array_append_new(arr, sg_error_item_json(&more));
