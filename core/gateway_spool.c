@@ -707,7 +707,9 @@ sg_gateway_store_spooled(struct sg_gateway *gw, struct sg_intake *in)
     int rc = -1, attempt;
 
     /* XXX: a crash between this move and EXEC leaves a raw file no
-     * message names; nothing sweeps state_dir/raw for such files. */
+     * message names; nothing sweeps state_dir/raw for such files.
+     * XXX: raw files, of accepted and rejected bodies alike, are kept
+     * for ever (as raw bodies are in Redis): the operator prunes them. */
     raw_dir = sg_xasprintf("%s/raw", gw->cfg->state_dir);
     if (sg_spool_keep(&sp->body, raw_dir, in->id) != 0) {
         free(raw_dir);

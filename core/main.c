@@ -220,6 +220,11 @@ static void
 sg_daemon_stop(struct sg_daemon *d)
 {
     if (d->http != NULL) {
+        char *port = sg_xasprintf("%s/http.port", d->cfg->state_dir);
+
+        /* Scripts waiting for the port must not find the old one. */
+        unlink(port);
+        free(port);
         sg_daemon_drain(d, 10);
     }
     sg_http_stop(d->http);
