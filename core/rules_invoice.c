@@ -53,6 +53,8 @@
  * XXX: two invoices for the same order applied at the same moment by
  * two workers both read the counts before either commits, so together
  * they may bill more than was ordered without a quantity_over_ordered.
+ * XXX: an order filed more than rules.order_wait after the invoice was
+ * received is not matched: the invoice stays held (order_unknown).
  */
 #include <math.h>
 #include <stdarg.h>

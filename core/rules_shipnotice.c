@@ -50,6 +50,10 @@
  * in cases shipped in pieces looks like an over shipment.
  * XXX: an order number two suppliers share is kept by the order rules
  * as "<number>~<supplier>"; the notice looks under the plain number.
+ * XXX: an order filed more than rules.order_wait after its notice was
+ * received is never tied to it; the notice keeps asn_order_unknown.
+ * XXX: lot ids are global: the lot of a notice that raises
+ * lot_conflict is traced nowhere (no per-supplier lot record).
  */
 #include <stdarg.h>
 #include <stdio.h>
