@@ -857,13 +857,15 @@ sg_sn_shelf_life(struct sg_sn_commit *k, const struct sg_config *cfg,
         left < 0));
 }
 
-/* Does a recorded field differ from the notice's value? */
+/* Does a recorded field differ from the notice's value?  A receipt
+ * without a supplier records "", which is no one's. */
 static int
 sg_sn_differs(const json_t *rec, const char *field, const char *mine)
 {
     const char *had = json_string_value(json_object_get(rec, field));
 
-    return had != NULL && mine != NULL && strcmp(had, mine) != 0;
+    return had != NULL && had[0] != '\0' && mine != NULL &&
+           strcmp(had, mine) != 0;
 }
 
 /*

@@ -478,6 +478,18 @@ test_receipt_not_clobbered(void)
     CU_ASSERT_STRING_EQUAL(hfield("sg:lot:LOT-A", "receipt"), "R-1");
     CU_ASSERT_STRING_EQUAL(hfield("sg:lot:LOT-A", "asn"), "ASN-1");
     CU_ASSERT_STRING_EQUAL(hfield("sg:lot:LOT-A", "version"), "5");
+    CU_ASSERT_EQUAL(events("lot_conflict", NULL, NULL), 0);
+
+    /* A receipt that named no supplier records "": no conflict. */
+    r = cmd("HSET sg:lot:LOT-R item ITEM-1 supplier %s version 1", "");
+    freeReplyObject(r);
+    CU_ASSERT_EQUAL(ship("ASN-2", "2026-12-04",
+                         "<line number=\"1\"><orderRef>PO-1</orderRef>"
+                         "<item>ITEM-1</item><quantity>1</quantity><lot>"
+                         "<number>LOT-R</number></lot></line>", &x),
+                    SG_RULES_OK);
+    CU_ASSERT_EQUAL(events("lot_conflict", NULL, NULL), 0);
+    CU_ASSERT_EQUAL(integer("SISMEMBER sg:lot:LOT-R:asns %s", "ASN-2"), 1);
 }
 
 static void
