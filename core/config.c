@@ -326,7 +326,7 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
     /* Business rules that span areas (rules_response.c ...). */
     cfg_opt_t rules_opts[] = {
         CFG_FLOAT("response_price_tolerance", 2, CFGF_NONE),
-        CFG_STR("response_order_wait", "1m", CFGF_NONE),
+        CFG_STR("order_wait", "1m", CFGF_NONE),
         /* ship notices (rules_shipnotice.c) */
         CFG_STR("min_shelf_life", "30d", CFGF_NONE),
         CFG_FLOAT("ship_tolerance", 0, CFGF_NONE),
@@ -421,8 +421,7 @@ sg_config_tree(cfg_opt_t *plugin_opts, int first_pass)
                           sg_check_duration);
     cfg_set_validate_func(cfg, "rules|response_price_tolerance",
                           sg_check_amount);
-    cfg_set_validate_func(cfg, "rules|response_order_wait",
-                          sg_check_duration);
+    cfg_set_validate_func(cfg, "rules|order_wait", sg_check_duration);
     cfg_set_validate_func(cfg, "rules|min_shelf_life", sg_check_duration);
     cfg_set_validate_func(cfg, "rules|ship_tolerance", sg_check_amount);
     return cfg;
@@ -884,8 +883,8 @@ sg_config_read(struct sg_config *c, cfg_t *cfg, struct sg_errors *errs)
     sg_config_read_invoice(c, cfg);
     c->response_price_tolerance =
         cfg_getfloat(cfg_getsec(cfg, "rules"), "response_price_tolerance");
-    c->response_order_wait = sg_config_duration(cfg_getsec(cfg, "rules"),
-                                                "response_order_wait");
+    c->order_wait = sg_config_duration(cfg_getsec(cfg, "rules"),
+                                       "order_wait");
     c->min_shelf_life = sg_config_duration(cfg_getsec(cfg, "rules"),
                                            "min_shelf_life");
     c->ship_tolerance = cfg_getfloat(cfg_getsec(cfg, "rules"),

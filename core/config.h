@@ -185,9 +185,10 @@ struct sg_config {
     double response_price_tolerance;    /* percent an order response's
                                            unit price may differ from
                                            the ordered one unflagged */
-    long response_order_wait;           /* seconds an answer to an order
-                                           not seen yet is retried before
-                                           it is an unknown order's */
+    long order_wait;                    /* seconds an answer, ship notice
+                                           or invoice naming an order not
+                                           seen yet is retried before it
+                                           is an unknown order's */
     /* ship notices (rules_shipnotice.c) */
     long min_shelf_life;        /* seconds of shelf life a lot must have
                                    left on its ship date */

@@ -218,14 +218,15 @@
  *                          "detail": {asn, supplier, ship_state}}
  *   sg:lot:<lot>           fields item, supplier, order, asn, expiry,
  *                          production set only when absent (a receipt's
- *                          stay); version incremented
+ *                          stay); version incremented; left alone when
+ *                          it records another supplier or item
  *   sg:lot:<lot>:asns      set of ship notice numbers naming the lot
  *   sg:events              subject "ship_notice", fields order and asn:
  *                          ship_notice_received, asn_order_unknown,
  *                          asn_supplier_mismatch, asn_line_without_order,
  *                          short_shipment, over_shipment,
  *                          item_not_ordered, short_shelf_life,
- *                          duplicate_ship_notice
+ *                          duplicate_ship_notice, lot_conflict
  */
 #ifndef SG_KEYS_H
 #define SG_KEYS_H

@@ -13,8 +13,11 @@
  * Rules, as decided here (tolerances from the "invoice" section of the
  * configuration):
  * - The invoice bills invoice/orderNumber; a line naming its own order
- *   bills that one.  An invoice that names no order, or an order we do
- *   not know, is held (order_unknown); so is one whose supplier is not
+ *   bills that one.  An invoice naming an order not known yet is left
+ *   for a retry until rules.order_wait has passed since it was
+ *   received (the order travels in its own stream and may be taken
+ *   later).  An invoice that names no order, or an order still unknown
+ *   after that, is held (order_unknown); so is one whose supplier is not
  *   the order's supplier (supplier_not_order_supplier: registry id or
  *   alias, qualifiers aside), and a credit note, which a person books
  *   (credit_note).
@@ -50,6 +53,8 @@
  * XXX: two invoices for the same order applied at the same moment by
  * two workers both read the counts before either commits, so together
  * they may bill more than was ordered without a quantity_over_ordered.
+ * XXX: an order filed more than rules.order_wait after the invoice was
+ * received is not matched: the invoice stays held (order_unknown).
  */
 #include <math.h>
 #include <stdarg.h>
@@ -72,14 +77,17 @@
 /*
  * The commit.  KEYS: applied-marker, invoice hash, invoice history,
  * events, stream, then per known order: history, invoices set, invoiced
- * counts.  ARGV: group, entry, invoice key, marker TTL, marker value,
- * supplier, event type, event detail, history line, the duplicate's
- * detail and history line, n and n field/value pairs, n orders, then per
- * order its number, m and m (order line, quantity) increments.
+ * counts, then per unknown order the two hashes it was looked for at.
+ * ARGV: group, entry, invoice key, marker TTL, marker value, supplier,
+ * event type, event detail, history line, the duplicate's detail and
+ * history line, time, the count of unknown orders' hashes, n and n
+ * field/value pairs, n orders, then per order its number, m and m
+ * (order line, quantity) increments.
  *
- * Answers "applied", "seen", "duplicate" or "conflict" (the number is
+ * Answers "applied", "seen", "duplicate", "conflict" (the number is
  * another supplier's invoice: nothing written, the caller retries under
- * the supplier-scoped key).
+ * the supplier-scoped key) or "stale" (an order decided unknown was
+ * filed meanwhile: nothing written, decide again).
  */
 static const char sg_invoice_lua[] =
     "local function done(what)\n"
@@ -104,7 +112,13 @@ static const char sg_invoice_lua[] =
     "    'at', ARGV[12])\n"
     "  return done('duplicate')\n"
     "end\n"
-    "local i = 13\n"
+    "local nu = tonumber(ARGV[13])\n"
+    "for k = #KEYS - nu + 1, #KEYS do\n"
+    "  if redis.call('HGET', KEYS[k], 'type') == 'order' then\n"
+    "    return 'stale'\n"
+    "  end\n"
+    "end\n"
+    "local i = 14\n"
     "local nf = tonumber(ARGV[i]); i = i + 1\n"
     "local fields = {}\n"
     "for k = 1, nf * 2 do fields[k] = ARGV[i]; i = i + 1 end\n"
@@ -917,7 +931,7 @@ sg_inv_commit(struct sg_invoice_rules *r, redisContext *c,
     memset(&a, 0, sizeof(a));
     sg_args_adds(&a, "EVALSHA");
     sg_args_adds(&a, r->sha);
-    sg_args_addf(&a, "%zu", 5 + known * 3);
+    sg_args_addf(&a, "%zu", 5 + known * 3 + (x->n_orders - known) * 2);
     sg_args_addf(&a, SG_KEY_APPLIED "%s:%s", e->stream, e->id);
     sg_args_addf(&a, SG_KEY_INVOICE "%s", key);
     sg_args_addf(&a, SG_KEY_INVOICE "%s:history", key);
@@ -930,6 +944,14 @@ sg_inv_commit(struct sg_invoice_rules *r, redisContext *c,
             sg_args_addf(&a, SG_KEY_ORDER "%s:invoiced", x->orders[i].key);
         }
     }
+    /* Where sg_ord_load looked for each unknown order. */
+    for (i = 0; i < x->n_orders; i++) {
+        if (!x->orders[i].known) {
+            sg_args_addf(&a, SG_KEY_ORDER "%s~%s", x->orders[i].number,
+                         x->supplier);
+            sg_args_addf(&a, SG_KEY_ORDER "%s", x->orders[i].number);
+        }
+    }
 
     sg_args_adds(&a, e->group != NULL ? e->group : SG_GROUP);
     sg_args_adds(&a, e->id);
@@ -938,6 +960,7 @@ sg_inv_commit(struct sg_invoice_rules *r, redisContext *c,
     sg_args_adds(&a, e->msg != NULL ? e->msg : "");
     sg_args_adds(&a, x->supplier);
     sg_args_event(&a, x, e, key, computed, now_ms);
+    sg_args_addf(&a, "%zu", (x->n_orders - known) * 2);
     sg_args_invoice_fields(&a, x, e, computed);
     sg_args_orders(&a, x, strcmp(sg_inv_state(x), "matched") == 0);
 
@@ -955,6 +978,10 @@ sg_inv_commit(struct sg_invoice_rules *r, redisContext *c,
     } else if (rep->type == REDIS_REPLY_STATUS ||
                rep->type == REDIS_REPLY_STRING) {
         *conflict = strcmp(rep->str, "conflict") == 0;
+        if (strcmp(rep->str, "stale") == 0) {
+            /* The order came after all: decide again next time. */
+            res = SG_RULES_RETRY;
+        }
     }
     if (rep != NULL) {
         freeReplyObject(rep);
@@ -991,6 +1018,29 @@ sg_inv_ctx_free(struct sg_inv_ctx *x)
     }
     json_decref(x->why.arr);
     json_decref(x->lines);
+}
+
+/*
+ * Does the invoice name an order not known yet while it may still
+ * come?  The order travels in its own stream and can be taken after
+ * the invoice; until rules.order_wait has passed since the invoice was
+ * received, it waits for the order rather than holding the invoice.
+ */
+static int
+sg_inv_order_may_come(const struct sg_inv_ctx *x, const struct sg_entry *e,
+                      long long now_ms)
+{
+    size_t i;
+
+    if (now_ms - e->received_ms >= x->cfg->order_wait * 1000LL) {
+        return 0;
+    }
+    for (i = 0; i < x->n_orders; i++) {
+        if (!x->orders[i].known) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* Read the orders and decide; 0, or -1 on a Redis error. */
@@ -1043,7 +1093,9 @@ sg_invoice_rules_apply(void *state, redisContext *c,
     x.supplier = sg_inv_supplier(r->cfg, &v);
     x.why.arr = json_array();
     x.lines = json_array();
-    if (sg_inv_decide(&x, c, &computed) != 0) {
+    if (sg_inv_decide(&x, c, &computed) != 0 ||
+        sg_inv_order_may_come(&x, e, now_ms)) {
+        /* Nothing written: the worker leaves the entry pending. */
         res = SG_RULES_RETRY;
         goto done;
     }

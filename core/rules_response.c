@@ -19,7 +19,7 @@
  *   another supplier's order, sg:order:<orderNumber>~<supplier> (where
  *   the order rules file a second supplier's order of the same number).
  * - No such order: the entry is left for a retry until
- *   rules.response_order_wait has passed since it was received (the
+ *   rules.order_wait has passed since it was received (the
  *   order and its answer travel in two streams, and the answer can be
  *   taken first); then an event response_order_unknown, nothing else.
  * - The answering supplier (supplier/@id, or "qualifier:id", looked up
@@ -809,7 +809,7 @@ sg_resp_apply(void *state, redisContext *c, const struct sg_entry *e,
     }
 
     if (h->elements == 0 &&
-        now_ms - e->received_ms < cfg->response_order_wait * 1000LL) {
+        now_ms - e->received_ms < cfg->order_wait * 1000LL) {
         /* The order may still be in its own queue: try again later. */
         goto done;
     }

@@ -5,9 +5,12 @@
  *
  * For each notice:
  *   - each line is tied to its order (orderRef).  An order we do not
- *     know, or one placed with another supplier, is an event
- *     (asn_order_unknown, asn_supplier_mismatch) and the order is left
- *     alone; a line naming no order is asn_line_without_order.
+ *     know yet leaves the notice for a retry until rules.order_wait
+ *     has passed since it was received (the order travels in its own
+ *     stream and may be taken later); then it is an event
+ *     asn_order_unknown.  One placed with another supplier is an event
+ *     asn_supplier_mismatch.  Either way the order is left alone; a
+ *     line naming no order is asn_line_without_order.
  *   - the quantity shipped of each item, this notice added to what
  *     earlier notices shipped (sg:order:<n>:shipped), is compared with
  *     the quantity ordered, read from the order's own canonical
@@ -19,7 +22,9 @@
  *   - every lot is recorded for traceability at sg:lot:<lot>: item,
  *     supplier, order, asn, expiry, production are set only where no
  *     one (a receipt) has set them yet, and the notice joins the lot's
- *     set of notices.
+ *     set of notices.  A lot already recorded with another supplier or
+ *     item is another's lot of the same number: lot_conflict, and the
+ *     notice neither writes on it nor joins its trace.
  *   - a lot whose expiry leaves less than rules.min_shelf_life on the
  *     ship date (the notice date when it has none) is short_shelf_life,
  *     with expired true when it is already past.
@@ -43,10 +48,12 @@
  * shipment can be judged (ordered is null in the notice's record).
  * XXX: quantities are compared as sent, whatever their unit; an order
  * in cases shipped in pieces looks like an over shipment.
- * XXX: a notice applied before its order is recorded gets
- * asn_order_unknown and is never tied to the order afterwards.
  * XXX: an order number two suppliers share is kept by the order rules
  * as "<number>~<supplier>"; the notice looks under the plain number.
+ * XXX: an order filed more than rules.order_wait after its notice was
+ * received is never tied to it; the notice keeps asn_order_unknown.
+ * XXX: lot ids are global: the lot of a notice that raises
+ * lot_conflict is traced nowhere (no per-supplier lot record).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -78,8 +85,8 @@
  * ARGV[1] group, ARGV[2] entry, ARGV[3] marker TTL, ARGV[4] message
  * id, ARGV[5] now ms, ARGV[6] duplicate event detail, ARGV[7] notice,
  * ARGV[8] number of checks, then per check key index and version ("":
- * the hash must have none), then per operation command, key index,
- * argument count and the arguments.
+ * the hash must have none; "!": the key must not exist), then per
+ * operation command, key index, argument count and the arguments.
  */
 static const char sg_sn_lua[] =
     "local function done(what)\n"
@@ -100,8 +107,13 @@ static const char sg_sn_lua[] =
     "end\n"
     "local i = 9\n"
     "for k = 1, tonumber(ARGV[8]) do\n"
-    "  local v = redis.call('HGET', KEYS[tonumber(ARGV[i])], 'version')\n"
-    "  if (v or '') ~= ARGV[i + 1] then return 'conflict' end\n"
+    "  local key = KEYS[tonumber(ARGV[i])]\n"
+    "  if ARGV[i + 1] == '!' then\n"
+    "    if redis.call('EXISTS', key) == 1 then return 'conflict' end\n"
+    "  elseif (redis.call('HGET', key, 'version') or '') ~= ARGV[i + 1]\n"
+    "  then\n"
+    "    return 'conflict'\n"
+    "  end\n"
     "  i = i + 2\n"
     "end\n"
     "local allowed = {HSET = 1, HSETNX = 1, HINCRBY = 1, SADD = 1,\n"
@@ -519,6 +531,77 @@ sg_sn_orders_load(redisContext *c, const struct sg_sn_doc *d, size_t *n)
     return o;
 }
 
+/*
+ * Is an order of the notice not known yet while it may still come?
+ * The order travels in its own stream and can be taken after the
+ * notice; until rules.order_wait has passed since the notice was
+ * received, the notice waits for it rather than calling it unknown.
+ */
+static int
+sg_sn_order_may_come(const struct sg_config *cfg,
+                     const struct sg_sn_order *o, size_t n,
+                     const struct sg_entry *e, long long now_ms)
+{
+    size_t i;
+
+    if (now_ms - e->received_ms >= cfg->order_wait * 1000LL) {
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        if (!o[i].known) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* --- the lots it names -------------------------------------------------- */
+
+/* A string field of a reply, or NULL. */
+static const char *
+sg_sn_reply_str(const redisReply *r)
+{
+    return r->type == REDIS_REPLY_STRING ? r->str : NULL;
+}
+
+/*
+ * What sg:lot:<lot> records of each lot of the notice: lot -> {item,
+ * supplier, version}, null where unset.  NULL on a Redis error.
+ */
+static json_t *
+sg_sn_lots_load(redisContext *c, const struct sg_sn_doc *d)
+{
+    json_t *lots = json_object();
+    redisReply *r;
+    size_t i, j;
+
+    for (i = 0; i < d->n_lines; i++) {
+        for (j = 0; j < d->lines[i].n_lots; j++) {
+            const char *number = d->lines[i].lots[j].number;
+
+            if (number == NULL || json_object_get(lots, number) != NULL) {
+                continue;
+            }
+            r = redisCommand(c, "HMGET " SG_KEY_LOT "%s item supplier "
+                             "version", number);
+            if (r == NULL || r->type != REDIS_REPLY_ARRAY ||
+                r->elements != 3) {
+                if (r != NULL) {
+                    freeReplyObject(r);
+                }
+                json_decref(lots);
+                return NULL;
+            }
+            json_object_set_new(lots, number, json_pack(
+                "{s:s?,s:s?,s:s?}", "item", sg_sn_reply_str(r->element[0]),
+                "supplier", sg_sn_reply_str(r->element[1]), "version",
+                sg_sn_reply_str(r->element[2])));
+            freeReplyObject(r);
+        }
+    }
+    return lots;
+}
+
 /* --- the commit being built ------------------------------------------ */
 
 struct sg_sn_commit {
@@ -723,6 +806,11 @@ sg_sn_judge_orders(struct sg_sn_commit *k, const struct sg_config *cfg,
 
     for (i = 0; i < n; i++) {
         if (!o[i].known) {
+            char *key = sg_xasprintf(SG_KEY_ORDER "%s", o[i].number);
+
+            /* Should the order be filed meanwhile, decide again. */
+            sg_sn_check(k, key, "!");
+            free(key);
             sg_sn_event(k, "asn_order_unknown", o[i].number, json_pack(
                 "{s:s,s:s}", "order", o[i].number, "supplier",
                 d->supplier));
@@ -769,40 +857,93 @@ sg_sn_shelf_life(struct sg_sn_commit *k, const struct sg_config *cfg,
         left < 0));
 }
 
-/* Each lot's trace, filled where no one has written yet. */
+/* Does a recorded field differ from the notice's value?  A receipt
+ * without a supplier records "", which is no one's. */
+static int
+sg_sn_differs(const json_t *rec, const char *field, const char *mine)
+{
+    const char *had = json_string_value(json_object_get(rec, field));
+
+    return had != NULL && had[0] != '\0' && mine != NULL &&
+           strcmp(had, mine) != 0;
+}
+
+/*
+ * One lot of a line: another's lot of the same number (recorded with
+ * another supplier or item) is lot_conflict and left alone; else its
+ * trace is filled where no one has written yet and the notice joins
+ * it.  rec is what the lot records, updated with what this notice
+ * writes so that a later line of it is judged against that.
+ */
+static void
+sg_sn_lot(struct sg_sn_commit *k, const struct sg_sn_doc *d,
+          const struct sg_sn_line *l, const struct sg_sn_lot *lot,
+          json_t *rec)
+{
+    char *key = sg_xasprintf(SG_KEY_LOT "%s", lot->number);
+
+    if (json_object_get(rec, "checked") == NULL) {
+        /* A receipt or notice writing the lot meanwhile: decide again. */
+        sg_sn_check(k, key, json_string_value(json_object_get(rec,
+                                                              "version")));
+        json_object_set_new(rec, "checked", json_true());
+    }
+    if (sg_sn_differs(rec, "supplier", d->supplier) ||
+        sg_sn_differs(rec, "item", l->item)) {
+        sg_sn_event(k, "lot_conflict", l->order, json_pack(
+            "{s:s,s:O,s:O,s:s,s:s?,s:s?}", "lot", lot->number,
+            "recorded_supplier", json_object_get(rec, "supplier"),
+            "recorded_item", json_object_get(rec, "item"), "supplier",
+            d->supplier, "item", l->item, "order", l->order));
+        free(key);
+        return;
+    }
+    if (json_string_value(json_object_get(rec, "supplier")) == NULL) {
+        json_object_set_new(rec, "supplier", json_string(d->supplier));
+    }
+    if (json_string_value(json_object_get(rec, "item")) == NULL &&
+        l->item != NULL) {
+        json_object_set_new(rec, "item", json_string(l->item));
+    }
+    sg_sn_op(k, "HSETNX", key, 2, "item", l->item);
+    sg_sn_op(k, "HSETNX", key, 2, "supplier", d->supplier);
+    if (l->order != NULL) {
+        sg_sn_op(k, "HSETNX", key, 2, "order", l->order);
+    }
+    sg_sn_op(k, "HSETNX", key, 2, "asn", d->number);
+    if (lot->expiry != NULL) {
+        sg_sn_op(k, "HSETNX", key, 2, "expiry", lot->expiry);
+    }
+    if (lot->production != NULL) {
+        sg_sn_op(k, "HSETNX", key, 2, "production", lot->production);
+    }
+    /* A receipt reading the lot meanwhile must read again. */
+    sg_sn_op(k, "HINCRBY", key, 2, "version", "1");
+    free(key);
+    key = sg_xasprintf(SG_KEY_LOT "%s:asns", lot->number);
+    sg_sn_op(k, "SADD", key, 1, d->number);
+    free(key);
+}
+
+/* Each lot's trace (recorded: what sg_sn_lots_load read), and its
+ * shelf life. */
 static void
 sg_sn_lots(struct sg_sn_commit *k, const struct sg_config *cfg,
-           const struct sg_sn_doc *d)
+           const struct sg_sn_doc *d, json_t *recorded)
 {
     size_t i, j;
-    char *key;
 
     for (i = 0; i < d->n_lines; i++) {
         const struct sg_sn_line *l = &d->lines[i];
 
         for (j = 0; j < l->n_lots; j++) {
             const struct sg_sn_lot *lot = &l->lots[j];
+            json_t *rec = lot->number != NULL ?
+                          json_object_get(recorded, lot->number) : NULL;
 
-            key = sg_xasprintf(SG_KEY_LOT "%s", lot->number);
-            sg_sn_op(k, "HSETNX", key, 2, "item", l->item);
-            sg_sn_op(k, "HSETNX", key, 2, "supplier", d->supplier);
-            if (l->order != NULL) {
-                sg_sn_op(k, "HSETNX", key, 2, "order", l->order);
+            if (rec != NULL) {
+                sg_sn_lot(k, d, l, lot, rec);
             }
-            sg_sn_op(k, "HSETNX", key, 2, "asn", d->number);
-            if (lot->expiry != NULL) {
-                sg_sn_op(k, "HSETNX", key, 2, "expiry", lot->expiry);
-            }
-            if (lot->production != NULL) {
-                sg_sn_op(k, "HSETNX", key, 2, "production",
-                         lot->production);
-            }
-            /* A receipt reading the lot meanwhile must read again. */
-            sg_sn_op(k, "HINCRBY", key, 2, "version", "1");
-            free(key);
-            key = sg_xasprintf(SG_KEY_LOT "%s:asns", lot->number);
-            sg_sn_op(k, "SADD", key, 1, d->number);
-            free(key);
             sg_sn_shelf_life(k, cfg, d, l, lot);
         }
     }
@@ -874,7 +1015,7 @@ sg_sn_record(struct sg_sn_commit *k, const struct sg_sn_doc *d,
 static void
 sg_sn_decide(struct sg_sn_commit *k, const struct sg_config *cfg,
              const struct sg_sn_doc *d, struct sg_sn_order *o, size_t n,
-             const struct sg_entry *e)
+             json_t *recorded, const struct sg_entry *e)
 {
     json_t *orders = json_array();
     size_t i, lots = 0;
@@ -890,7 +1031,7 @@ sg_sn_decide(struct sg_sn_commit *k, const struct sg_config *cfg,
                           "msg", e->msg, "lines", (json_int_t)d->n_lines,
                           "lots", (json_int_t)lots, "orders", orders));
     sg_sn_judge_orders(k, cfg, d, o, n);
-    sg_sn_lots(k, cfg, d);
+    sg_sn_lots(k, cfg, d, recorded);
     sg_sn_record(k, d, o, n, e);
 }
 
@@ -968,6 +1109,7 @@ sg_sn_apply(void *state, redisContext *c, const struct sg_entry *e,
     struct sg_sn_commit k;
     struct sg_sn_order *orders;
     struct sg_sn_doc d;
+    json_t *lots;
     char what[16], *key;
     size_t n;
     int tries;
@@ -979,6 +1121,14 @@ sg_sn_apply(void *state, redisContext *c, const struct sg_entry *e,
     for (tries = 0; tries < SG_SN_MAX_TRIES; tries++) {
         orders = sg_sn_orders_load(c, &d, &n);
         if (orders == NULL) {
+            res = SG_RULES_RETRY;
+            break;
+        }
+        lots = NULL;
+        if (sg_sn_order_may_come(r->cfg, orders, n, e, now_ms) ||
+            (lots = sg_sn_lots_load(c, &d)) == NULL) {
+            /* Nothing written: the worker leaves the entry pending. */
+            sg_sn_orders_free(orders, n);
             res = SG_RULES_RETRY;
             break;
         }
@@ -994,10 +1144,11 @@ sg_sn_apply(void *state, redisContext *c, const struct sg_entry *e,
         sg_sn_key(&k, key);
         free(key);
         sg_sn_key(&k, SG_KEY_EVENTS);
-        sg_sn_decide(&k, r->cfg, &d, orders, n, e);
+        sg_sn_decide(&k, r->cfg, &d, orders, n, lots, e);
         res = sg_sn_commit(r, c, &k, e, what, errs);
         sg_sn_commit_free(&k);
         sg_sn_orders_free(orders, n);
+        json_decref(lots);
         if (res != SG_RULES_OK || strcmp(what, "conflict") != 0) {
             break;
         }

@@ -46,7 +46,7 @@ write_conf(void)
         " org_code_expires = \"2099-12-31\"\n"
         " certificate_expires = \"2099-12-31\"\n}\n"
         "rules {\n response_price_tolerance = 5\n"
-        " response_order_wait = \"3s\"\n}\n"
+        " order_wait = \"3s\"\n}\n"
         "plugin \"supplier_edi\" {\n path = \"%s\"\n}\n",
         tmp, schemas, redis.child.address, sedi);
     sgd.conf = sg_test_write(tmp, "responses.conf", text);
@@ -167,7 +167,7 @@ test_answer_to_nobody(void)
                          &body), 202);
     CU_ASSERT_PTR_NOT_NULL(strstr(body, "\"order_response\""));
     free(body);
-    /* Past response_order_wait it is an unknown order's answer: no
+    /* Past order_wait it is an unknown order's answer: no
      * order is made up for it. */
     sleep(4);
     CU_ASSERT_EQUAL(sg_td_get(atomic_load(&sgd.port),

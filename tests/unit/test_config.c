@@ -514,16 +514,16 @@ test_response_rules(void)
     c = sg_load_text("log_level = \"info\"\n", sg_no_options, &errs);
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
     CU_ASSERT_DOUBLE_EQUAL(c->response_price_tolerance, 2, 1e-9);
-    CU_ASSERT_EQUAL(c->response_order_wait, 60);
+    CU_ASSERT_EQUAL(c->order_wait, 60);
     sg_config_free(c);
     sg_errors_free(&errs);
 
     c = sg_load_text("rules {\n  response_price_tolerance = 0.5\n"
-                     "  response_order_wait = \"0s\"\n}\n", sg_no_options,
+                     "  order_wait = \"0s\"\n}\n", sg_no_options,
                      &errs);
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
     CU_ASSERT_DOUBLE_EQUAL(c->response_price_tolerance, 0.5, 1e-9);
-    CU_ASSERT_EQUAL(c->response_order_wait, 0);
+    CU_ASSERT_EQUAL(c->order_wait, 0);
     sg_config_free(c);
     sg_errors_free(&errs);
 
@@ -532,7 +532,7 @@ test_response_rules(void)
     CU_ASSERT_PTR_NULL(c);
     CU_ASSERT_TRUE(sg_errors_mention(&errs, "t.conf:2"));
     sg_errors_free(&errs);
-    c = sg_load_text("rules {\n  response_order_wait = \"later\"\n}\n",
+    c = sg_load_text("rules {\n  order_wait = \"later\"\n}\n",
                      sg_no_options, &errs);
     CU_ASSERT_PTR_NULL(c);
     CU_ASSERT_TRUE(sg_errors_mention(&errs, "t.conf:2"));

@@ -3,7 +3,8 @@
  * against a real redis-server: orders applied by the order rules from
  * real stream entries, then invoices matched to them; every decision
  * read back from Redis (state, reasons, events, counts on the order)
- * and through the read API's JSON.
+ * and through the read API's JSON.  An invoice taken before its order
+ * waits for it (rules.order_wait) and changes nothing meanwhile.
  */
 #include <signal.h>
 #include <stdarg.h>
@@ -216,20 +217,27 @@ entry_make(struct entry *x, const char *type, const char *key, char *xml)
     x->e.xml_len = strlen(xml);
 }
 
+/* Apply the entry as a worker would at now_ms. */
 static enum sg_rules_result
-entry_apply(struct entry *x)
+entry_apply_at(struct entry *x, long long now_ms)
 {
     struct sg_errors errs;
     enum sg_rules_result res;
 
     sg_errors_init(&errs, 0);
-    res = sg_rules_apply(rules, c, &x->e, T + 1000, &errs);
+    res = sg_rules_apply(rules, c, &x->e, now_ms, &errs);
     if (errs.n > 0) {
         fprintf(stderr, "apply: %s: %s\n", errs.items[0].code,
                 errs.items[0].text);
     }
     sg_errors_free(&errs);
     return res;
+}
+
+static enum sg_rules_result
+entry_apply(struct entry *x)
+{
+    return entry_apply_at(x, T + 1000);
 }
 
 static void
@@ -308,6 +316,19 @@ static void
 setup_test(void)
 {
     freeReplyObject(cmd("FLUSHALL"));
+    cfg.order_wait = 0;
+}
+
+/* Entries of the invoice stream delivered and not acknowledged. */
+static long long
+invoices_pending(void)
+{
+    redisReply *r = cmd("XPENDING " SG_KEY_STREAM "invoice %s", SG_GROUP);
+    long long n = r->type == REDIS_REPLY_ARRAY && r->elements > 0 ?
+                  r->element[0]->integer : -1;
+
+    freeReplyObject(r);
+    return n;
 }
 
 /* --- the rules --------------------------------------------------------- */
@@ -459,6 +480,64 @@ test_held(void)
     CU_ASSERT_STRING_EQUAL(reasons("CN-1"), "credit_note");
 }
 
+/*
+ * An invoice taken before its order: within rules.order_wait it is left
+ * for a retry and changes nothing; once the order is filed the retry
+ * matches it; past the wait an order still missing holds it as before.
+ * An invoice naming no order has nothing to wait for.
+ */
+static void
+test_invoice_before_its_order(void)
+{
+    struct entry x, y, z;
+
+    cfg.order_wait = 60;
+    entry_make(&x, "invoice", "INV-20", invoice_xml(
+        "INV-20", "ACME", "PO-1", "invoice",
+        "<line number=\"1\"><item>CABLE</item><quantity>10</quantity>"
+        "<unitPrice>2.5</unitPrice></line>", NULL, NULL));
+    CU_ASSERT_EQUAL(entry_apply_at(&x, T + 1000), SG_RULES_RETRY);
+    CU_ASSERT_EQUAL(cmd_int("EXISTS " SG_KEY_INVOICE "INV-20"), 0);
+    CU_ASSERT_STRING_EQUAL(invoice_events("INV-20"), "");
+    CU_ASSERT_EQUAL(invoices_pending(), 1);
+
+    /* The order is filed a moment later; the retry matches. */
+    order_po1();
+    CU_ASSERT_EQUAL(entry_apply_at(&x, T + 2000), SG_RULES_OK);
+    CU_ASSERT_STRING_EQUAL(inv_field("INV-20", "state"), "matched");
+    CU_ASSERT_STRING_EQUAL(reasons("INV-20"), "");
+    CU_ASSERT_STRING_EQUAL(invoice_events("INV-20"), "invoice_matched");
+    CU_ASSERT_STRING_EQUAL(cmd_str("HGET " SG_KEY_ORDER "PO-1:invoiced 1"),
+                           "10");
+    CU_ASSERT_EQUAL(invoices_pending(), 0);
+    free(x.xml);
+
+    /* An order that never comes: retried up to the wait, then held. */
+    entry_make(&y, "invoice", "INV-21", invoice_xml(
+        "INV-21", "ACME", "PO-404", "invoice",
+        "<line number=\"1\"><item>CABLE</item><quantity>1</quantity>"
+        "<unitPrice>2.5</unitPrice></line>", NULL, NULL));
+    CU_ASSERT_EQUAL(entry_apply_at(&y, T + 59999), SG_RULES_RETRY);
+    CU_ASSERT_EQUAL(cmd_int("EXISTS " SG_KEY_INVOICE "INV-21"), 0);
+    CU_ASSERT_EQUAL(entry_apply_at(&y, T + 60000), SG_RULES_OK);
+    CU_ASSERT_STRING_EQUAL(inv_field("INV-21", "state"), "held");
+    CU_ASSERT_STRING_EQUAL(reasons("INV-21"), "order_unknown "
+                           "order_unknown");
+    CU_ASSERT_STRING_EQUAL(invoice_events("INV-21"), "invoice_mismatch");
+    CU_ASSERT_EQUAL(invoices_pending(), 0);
+    free(y.xml);
+
+    /* No order named: held at once. */
+    entry_make(&z, "invoice", "INV-22", invoice_xml(
+        "INV-22", "ACME", NULL, "invoice",
+        "<line number=\"1\"><item>CABLE</item><quantity>1</quantity>"
+        "<unitPrice>2.5</unitPrice></line>", NULL, NULL));
+    CU_ASSERT_EQUAL(entry_apply_at(&z, T + 1000), SG_RULES_OK);
+    CU_ASSERT_STRING_EQUAL(inv_field("INV-22", "state"), "held");
+    CU_ASSERT_STRING_EQUAL(reasons("INV-22"), "order_unknown");
+    free(z.xml);
+}
+
 static void
 test_duplicate_and_idempotent(void)
 {
@@ -553,6 +632,8 @@ main(void)
     CU_add_test(s, "quantity over shipped", test_quantity_over_shipped);
     CU_add_test(s, "totals", test_totals);
     CU_add_test(s, "held", test_held);
+    CU_add_test(s, "an invoice before its order waits for it",
+                test_invoice_before_its_order);
     CU_add_test(s, "duplicate and idempotent",
                 test_duplicate_and_idempotent);
     CU_add_test(s, "read API", test_read_api);

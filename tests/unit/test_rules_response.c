@@ -302,7 +302,7 @@ setup_test(void)
 {
     freeReplyObject(cmd("FLUSHALL"));
     cfg.response_price_tolerance = 2;
-    cfg.response_order_wait = 0;
+    cfg.order_wait = 0;
 }
 
 /* --- tests --------------------------------------------------------------- */
@@ -503,7 +503,7 @@ test_answer_before_order(void)
     struct sg_errors errs;
     struct entry x;
 
-    cfg.response_order_wait = 120;
+    cfg.order_wait = 120;
     CU_ASSERT_EQUAL(answer(&x, "PO-LATE", "ACME", "", "accepted",
                            rline("1", "accepted", "2.5", NULL), NULL),
                     SG_RULES_RETRY);

@@ -4,7 +4,10 @@
  * shipped against ordered quantities (short, complete, over, with and
  * without a tolerance), lot traces that never overwrite a receipt's,
  * shelf life left at the ship date, unknown orders and foreign
- * suppliers, redelivery and duplicates, and the read API's views.
+ * suppliers, a notice that overtakes its order (retried until
+ * rules.order_wait has passed), lots of one number recorded by another
+ * supplier or for another item (lot_conflict), redelivery and
+ * duplicates, and the read API's views.
  *
  * Documents are received at T = 2026-12-04T10:00:00Z.
  */
@@ -223,19 +226,26 @@ entry_make(struct entry *x, const char *stream, const char *type,
     x->e.xml_len = strlen(xml);
 }
 
+/* Apply the entry as a worker would at now_ms. */
 static enum sg_rules_result
-apply(struct entry *x)
+apply_at(struct entry *x, long long now_ms)
 {
     struct sg_errors errs;
     enum sg_rules_result res;
 
     sg_errors_init(&errs, 0);
-    res = sg_rules_apply(rules, c, &x->e, T, &errs);
+    res = sg_rules_apply(rules, c, &x->e, now_ms, &errs);
     if (errs.n > 0) {
         fprintf(stderr, "apply: %s\n", errs.items[0].text);
     }
     sg_errors_free(&errs);
     return res;
+}
+
+static enum sg_rules_result
+apply(struct entry *x)
+{
+    return apply_at(x, T);
 }
 
 /* Place an order the way the order rules record it. */
@@ -258,18 +268,19 @@ place_order(const char *number, const char *supplier)
     free(xml);
 }
 
-/* A notice from ACMEPARTS (qualifier ZZ), shipped on ship_date, with
+/* A notice from supplier (qualifier ZZ), shipped on ship_date, with
  * the lines given as canonical XML. */
 static char *
-notice_xml(const char *number, const char *ship_date, const char *lines)
+notice_xml(const char *supplier, const char *number, const char *ship_date,
+           const char *lines)
 {
     return sg_xasprintf(
         "<ship_notice xmlns=\"urn:supplygate:canonical:1\"><source "
         "format=\"x12\"/><shipNoticeNumber>%s</shipNoticeNumber>"
         "<noticeDate>2026-12-04</noticeDate><purpose>original</purpose>"
-        "<shipDate>%s</shipDate><supplier id=\"ACMEPARTS\" "
+        "<shipDate>%s</shipDate><supplier id=\"%s\" "
         "qualifier=\"ZZ\"/><lines>%s</lines></ship_notice>", number,
-        ship_date, lines);
+        ship_date, supplier, lines);
 }
 
 /* The notices' XML lives as long as their entries, which a test may
@@ -285,18 +296,35 @@ notices_free(void)
     }
 }
 
-static enum sg_rules_result
-ship(const char *number, const char *ship_date, const char *lines,
-     struct entry *x)
+/* Make the notice's entry without applying it. */
+static void
+notice_entry(const char *supplier, const char *number, const char *lines,
+             struct entry *x)
 {
-    char *xml = notice_xml(number, ship_date, lines);
-    enum sg_rules_result res;
+    char *xml = notice_xml(supplier, number, "2026-12-04", lines);
 
     CU_ASSERT_FATAL(n_notices < 32);
     owned_xml[n_notices++] = xml;
     entry_make(x, NOTICES, "ship_notice", xml);
-    res = apply(x);
-    return res;
+}
+
+static enum sg_rules_result
+ship_from(const char *supplier, const char *number, const char *ship_date,
+          const char *lines, struct entry *x)
+{
+    char *xml = notice_xml(supplier, number, ship_date, lines);
+
+    CU_ASSERT_FATAL(n_notices < 32);
+    owned_xml[n_notices++] = xml;
+    entry_make(x, NOTICES, "ship_notice", xml);
+    return apply(x);
+}
+
+static enum sg_rules_result
+ship(const char *number, const char *ship_date, const char *lines,
+     struct entry *x)
+{
+    return ship_from("ACMEPARTS", number, ship_date, lines, x);
 }
 
 static void
@@ -307,6 +335,7 @@ setup_test(void)
     notices_free();
     freeReplyObject(r);
     cfg.ship_tolerance = 0;
+    cfg.order_wait = 0;
 }
 
 #define LINE1 "<line number=\"1\"><orderRef>PO-1</orderRef><item>ITEM-1" \
@@ -449,6 +478,18 @@ test_receipt_not_clobbered(void)
     CU_ASSERT_STRING_EQUAL(hfield("sg:lot:LOT-A", "receipt"), "R-1");
     CU_ASSERT_STRING_EQUAL(hfield("sg:lot:LOT-A", "asn"), "ASN-1");
     CU_ASSERT_STRING_EQUAL(hfield("sg:lot:LOT-A", "version"), "5");
+    CU_ASSERT_EQUAL(events("lot_conflict", NULL, NULL), 0);
+
+    /* A receipt that named no supplier records "": no conflict. */
+    r = cmd("HSET sg:lot:LOT-R item ITEM-1 supplier %s version 1", "");
+    freeReplyObject(r);
+    CU_ASSERT_EQUAL(ship("ASN-2", "2026-12-04",
+                         "<line number=\"1\"><orderRef>PO-1</orderRef>"
+                         "<item>ITEM-1</item><quantity>1</quantity><lot>"
+                         "<number>LOT-R</number></lot></line>", &x),
+                    SG_RULES_OK);
+    CU_ASSERT_EQUAL(events("lot_conflict", NULL, NULL), 0);
+    CU_ASSERT_EQUAL(integer("SISMEMBER sg:lot:LOT-R:asns %s", "ASN-2"), 1);
 }
 
 static void
@@ -477,6 +518,169 @@ test_unknown_order_and_foreign_supplier(void)
     CU_ASSERT_STRING_EQUAL(hfield("sg:order:PO-2", "asn"), "");
     CU_ASSERT_EQUAL(integer("EXISTS %s", "sg:order:PO-2:shipped"), 0);
     CU_ASSERT_EQUAL(events("asn_line_without_order", NULL, NULL), 1);
+}
+
+/*
+ * A notice taken before its order: within rules.order_wait it is left
+ * for a retry and changes nothing; once the order is filed, the retry
+ * ties the notice to it; past the wait an order still missing is
+ * asn_order_unknown as before.
+ */
+static void
+test_notice_before_its_order(void)
+{
+    struct entry x, y;
+    json_t *det;
+
+    cfg.order_wait = 60;
+    notice_entry("ACMEPARTS", "ASN-7", LINE1, &x);
+    CU_ASSERT_EQUAL(apply_at(&x, T + 1000), SG_RULES_RETRY);
+    CU_ASSERT_EQUAL(events("ship_notice_received", NULL, NULL), 0);
+    CU_ASSERT_EQUAL(events("asn_order_unknown", NULL, NULL), 0);
+    CU_ASSERT_EQUAL(integer("EXISTS %s", "sg:asn:ASN-7"), 0);
+    CU_ASSERT_EQUAL(integer("EXISTS %s", "sg:lot:LOT-A"), 0);
+    CU_ASSERT_EQUAL(integer("EXISTS %s", "sg:order:PO-1:shipped"), 0);
+    CU_ASSERT_EQUAL(pending(NOTICES), 1);
+
+    /* The order is filed a moment later; the retry ties the notice. */
+    place_order("PO-1", "ACME");
+    CU_ASSERT_EQUAL(apply_at(&x, T + 2000), SG_RULES_OK);
+    CU_ASSERT_EQUAL(events("asn_order_unknown", NULL, NULL), 0);
+    CU_ASSERT_EQUAL(events("ship_notice_received", NULL, NULL), 1);
+    CU_ASSERT_EQUAL(events("short_shipment", NULL, NULL), 1);
+    CU_ASSERT_STRING_EQUAL(hfield("sg:order:PO-1", "asn"), "ASN-7");
+    CU_ASSERT_STRING_EQUAL(hfield("sg:order:PO-1:shipped",
+                                  "item:ITEM-1"), "10");
+    CU_ASSERT_STRING_EQUAL(hfield("sg:lot:LOT-A", "order"), "PO-1");
+    CU_ASSERT_EQUAL(pending(NOTICES), 0);
+
+    /* An order that never comes: retried up to the wait, then
+     * unknown; the known order of the same notice waits with it. */
+    notice_entry("ACMEPARTS", "ASN-8",
+                 "<line number=\"1\"><orderRef>PO-404</orderRef>"
+                 "<item>ITEM-1</item><quantity>1</quantity></line>"
+                 "<line number=\"2\"><orderRef>PO-1</orderRef>"
+                 "<item>ITEM-1</item><quantity>2</quantity></line>", &y);
+    CU_ASSERT_EQUAL(apply_at(&y, T + 59999), SG_RULES_RETRY);
+    CU_ASSERT_STRING_EQUAL(hfield("sg:order:PO-1:shipped",
+                                  "item:ITEM-1"), "10");
+    CU_ASSERT_EQUAL(integer("EXISTS %s", "sg:asn:ASN-8"), 0);
+    CU_ASSERT_EQUAL(apply_at(&y, T + 60000), SG_RULES_OK);
+    CU_ASSERT_EQUAL(events("asn_order_unknown", NULL, &det), 1);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(det,
+                           "order")), "PO-404");
+    json_decref(det);
+    CU_ASSERT_EQUAL(integer("EXISTS %s", "sg:order:PO-404"), 0);
+    CU_ASSERT_STRING_EQUAL(hfield("sg:order:PO-1:shipped",
+                                  "item:ITEM-1"), "12");
+    CU_ASSERT_STRING_EQUAL(hfield("sg:order:PO-1", "asn"), "ASN-8");
+    CU_ASSERT_EQUAL(pending(NOTICES), 0);
+}
+
+/* Does the notice's record list an issue of this code? */
+static int
+has_issue(const char *asn, const char *code)
+{
+    char *key = sg_xasprintf("sg:asn:%s", asn);
+    json_t *issues = json_loads(hfield(key, "issues"), 0, NULL);
+    size_t i;
+    int found = 0;
+
+    for (i = 0; i < json_array_size(issues); i++) {
+        const char *v = json_string_value(json_object_get(
+            json_array_get(issues, i), "code"));
+
+        found |= v != NULL && strcmp(v, code) == 0;
+    }
+    json_decref(issues);
+    free(key);
+    return found;
+}
+
+#define LOT_A_LINE(order, item) "<line number=\"1\"><orderRef>" order \
+    "</orderRef><item>" item "</item><quantity>1</quantity><lot><number>" \
+    "LOT-A</number></lot></line>"
+
+/*
+ * A lot number recorded with another supplier, or for another item, is
+ * another's lot: lot_conflict on the notice, and the lot's trace keeps
+ * what it had and does not list the notice.
+ */
+static void
+test_lot_conflict(void)
+{
+    struct entry x;
+    json_t *det;
+
+    place_order("PO-1", "ACME");
+    place_order("PO-2", "OTHER");
+    CU_ASSERT_EQUAL(ship("ASN-1", "2026-12-04", LINE1, &x), SG_RULES_OK);
+
+    /* Another supplier names LOT-A. */
+    CU_ASSERT_EQUAL(ship_from("OTHER", "ASN-2", "2026-12-04",
+                              LOT_A_LINE("PO-2", "ITEM-1"), &x),
+                    SG_RULES_OK);
+    CU_ASSERT_EQUAL(events("lot_conflict", "LOT-A", &det), 1);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(det,
+                           "recorded_supplier")), "ACME");
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(det,
+                           "recorded_item")), "ITEM-1");
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(det,
+                           "supplier")), "OTHER");
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(det, "item")),
+                           "ITEM-1");
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(det, "asn")),
+                           "ASN-2");
+    json_decref(det);
+    CU_ASSERT(has_issue("ASN-2", "lot_conflict"));
+    CU_ASSERT_STRING_EQUAL(hfield("sg:asn:ASN-2", "state"), "issues");
+    CU_ASSERT_EQUAL(integer("SISMEMBER sg:lot:LOT-A:asns %s", "ASN-2"), 0);
+    CU_ASSERT_EQUAL(integer("SCARD %s", "sg:lot:LOT-A:asns"), 1);
+    CU_ASSERT_STRING_EQUAL(hfield("sg:lot:LOT-A", "supplier"), "ACME");
+    CU_ASSERT_STRING_EQUAL(hfield("sg:lot:LOT-A", "asn"), "ASN-1");
+    CU_ASSERT_STRING_EQUAL(hfield("sg:lot:LOT-A", "order"), "PO-1");
+    /* The rest of the notice is still applied. */
+    CU_ASSERT_STRING_EQUAL(hfield("sg:order:PO-2", "asn"), "ASN-2");
+
+    /* The same supplier names it for another item. */
+    CU_ASSERT_EQUAL(ship("ASN-3", "2026-12-04",
+                         LOT_A_LINE("PO-1", "ITEM-2"), &x), SG_RULES_OK);
+    CU_ASSERT_EQUAL(events("lot_conflict", "LOT-A", &det), 2);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(det,
+                           "recorded_supplier")), "ACME");
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(det,
+                           "supplier")), "ACME");
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(det, "item")),
+                           "ITEM-2");
+    json_decref(det);
+    CU_ASSERT_EQUAL(integer("SISMEMBER sg:lot:LOT-A:asns %s", "ASN-3"), 0);
+    CU_ASSERT_STRING_EQUAL(hfield("sg:lot:LOT-A", "item"), "ITEM-1");
+
+    /* Same supplier, same item: no conflict, the notice joins. */
+    CU_ASSERT_EQUAL(ship("ASN-4", "2026-12-04",
+                         LOT_A_LINE("PO-1", "ITEM-1"), &x), SG_RULES_OK);
+    CU_ASSERT_EQUAL(events("lot_conflict", NULL, NULL), 2);
+    CU_ASSERT(!has_issue("ASN-4", "lot_conflict"));
+    CU_ASSERT_EQUAL(integer("SISMEMBER sg:lot:LOT-A:asns %s", "ASN-4"), 1);
+
+    /* A new lot named for two items by one notice: the first line
+     * records it, the second conflicts with it. */
+    CU_ASSERT_EQUAL(ship("ASN-5", "2026-12-04",
+                         "<line number=\"1\"><orderRef>PO-1</orderRef>"
+                         "<item>ITEM-1</item><quantity>1</quantity><lot>"
+                         "<number>LOT-N</number></lot></line>"
+                         "<line number=\"2\"><orderRef>PO-1</orderRef>"
+                         "<item>ITEM-2</item><quantity>1</quantity><lot>"
+                         "<number>LOT-N</number></lot></line>", &x),
+                    SG_RULES_OK);
+    CU_ASSERT_EQUAL(events("lot_conflict", "LOT-N", &det), 1);
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(det,
+                           "recorded_item")), "ITEM-1");
+    CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(det, "item")),
+                           "ITEM-2");
+    json_decref(det);
+    CU_ASSERT_STRING_EQUAL(hfield("sg:lot:LOT-N", "item"), "ITEM-1");
+    CU_ASSERT_EQUAL(integer("SISMEMBER sg:lot:LOT-N:asns %s", "ASN-5"), 1);
 }
 
 static void
@@ -598,6 +802,10 @@ main(void)
     CU_add_test(s, "unknown order, foreign supplier, no order",
                 test_unknown_order_and_foreign_supplier);
     CU_add_test(s, "redelivery and duplicate", test_redelivery_and_duplicate);
+    CU_add_test(s, "a notice before its order waits for it",
+                test_notice_before_its_order);
+    CU_add_test(s, "a lot recorded for another supplier or item",
+                test_lot_conflict);
     CU_add_test(s, "expired lot", test_expired_lot);
     CU_add_test(s, "read API", test_read_api);
     rc = sg_test_run();
