@@ -12,11 +12,13 @@
  * generation (generation.c); requests in flight finish on the old one.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -51,6 +53,7 @@ struct sg_daemon {
     struct sg_api *api;
     struct sg_gateway gw;
     struct sg_http *http;
+    int lock_fd;                /* state_dir/supplygated.lock, held */
 };
 
 static void
@@ -165,12 +168,41 @@ sg_daemon_write_port(struct sg_daemon *d)
     free(path);
 }
 
+/*
+ * One daemon per state_dir: two would share the spool, the port file
+ * and, worst, start two redis-servers on one AOF.  The lock is an
+ * flock on state_dir/supplygated.lock, taken before anything else and
+ * held until exit.  The embedded redis-server inherits the descriptor,
+ * so a Redis still shutting down after its daemon died holds the state
+ * directory too.
+ */
+static int
+sg_daemon_lock(struct sg_daemon *d)
+{
+    char *path;
+
+    mkdir(d->cfg->state_dir, 0700);
+    path = sg_xasprintf("%s/supplygated.lock", d->cfg->state_dir);
+    d->lock_fd = open(path, O_RDWR | O_CREAT, 0600);
+    if (d->lock_fd < 0 || flock(d->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        sg_log(SG_LOG_ERROR, "main", NULL, "%s: %s: another supplygated, "
+               "or the redis-server of one that died, uses state_dir %s; "
+               "stop it first", path,
+               d->lock_fd < 0 ? strerror(errno) : "already locked",
+               d->cfg->state_dir);
+        free(path);
+        return -1;
+    }
+    free(path);
+    return 0;
+}
+
 static int
 sg_daemon_start(struct sg_daemon *d)
 {
     const char *const *types;
 
-    if (sg_daemon_redis(d) != 0) {
+    if (sg_daemon_lock(d) != 0 || sg_daemon_redis(d) != 0) {
         return -1;
     }
     d->ingest = sg_ingest_start(d->redis_address);

@@ -202,8 +202,7 @@ test_daemon_killed_takes_redis_along(void)
     rc = emb_second_daemon(&log);
     CU_ASSERT_NOT_EQUAL(rc, 0);
     CU_ASSERT_NOT_EQUAL(rc, -1);
-    CU_ASSERT_PTR_NOT_NULL(log != NULL ? strstr(log, "a redis-server "
-                                                "already answers on")
+    CU_ASSERT_PTR_NOT_NULL(log != NULL ? strstr(log, "already locked")
                                        : NULL);
     free(log);
     CU_ASSERT_FALSE(emb_gone(redis));
@@ -220,6 +219,64 @@ test_daemon_killed_takes_redis_along(void)
     CU_ASSERT_EQUAL_FATAL(sg_td_start(&sgd), 0);
     CU_ASSERT_TRUE(emb_wait("/v1/orders/PO-EMB-3", 200, 10));
     CU_ASSERT_EQUAL(sg_td_stop(&sgd, SIGTERM), 0);
+}
+
+/* Start supplygated on sgd's configuration, stderr to dir/name. */
+static pid_t
+emb_spawn(const char *name)
+{
+    char *path = sg_xasprintf("%s/%s", sgd.dir, name);
+    const char *bin = sg_test_buildpath("supplygated");
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        FILE *f = fopen(path, "w");
+
+        if (f != NULL) {
+            dup2(fileno(f), 2);
+        }
+        execl(bin, bin, "-c", sgd.conf, (char *)NULL);
+        _exit(127);
+    }
+    free(path);
+    return pid;
+}
+
+/* Two daemons started at the same moment on one state_dir: one runs,
+ * the other stops at the lock before it starts any redis-server. */
+static void
+test_two_at_once(void)
+{
+    pid_t a = emb_spawn("a.log"), b = emb_spawn("b.log"), done;
+    int status, exited = 0, i;
+    char *log_a, *log_b, *path;
+    size_t len;
+
+    for (i = 0; i < 50 && exited == 0; i++) {
+        usleep(100 * 1000);
+        done = waitpid(-1, &status, WNOHANG);
+        if (done == a || done == b) {
+            exited = done == a ? 1 : 2;
+            CU_ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+        }
+    }
+    CU_ASSERT_NOT_EQUAL(exited, 0);
+    /* The one left is still running a moment later. */
+    usleep(500 * 1000);
+    CU_ASSERT_EQUAL(waitpid(exited == 1 ? b : a, &status, WNOHANG), 0);
+    path = sg_xasprintf("%s/a.log", sgd.dir);
+    log_a = (char *)sg_test_read(path, &len);
+    free(path);
+    path = sg_xasprintf("%s/b.log", sgd.dir);
+    log_b = (char *)sg_test_read(path, &len);
+    free(path);
+    CU_ASSERT_PTR_NOT_NULL(strstr(exited == 1 ? log_a : log_b,
+                                  "already locked"));
+    free(log_a);
+    free(log_b);
+    kill(exited == 1 ? b : a, SIGTERM);
+    waitpid(exited == 1 ? b : a, &status, 0);
+    CU_ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 int
@@ -259,6 +316,8 @@ main(void)
     CU_add_test(s, "daemon killed: its redis-server stops too; a second "
                 "daemon on the same state_dir refuses to start",
                 test_daemon_killed_takes_redis_along);
+    CU_add_test(s, "two daemons at once on one state_dir: one runs",
+                test_two_at_once);
     rc = sg_test_run();
     if (rc == 0) {
         sg_test_rmdir(sgd.dir);
