@@ -168,7 +168,6 @@ dsv_nad(const struct sg_edi_segment *seg, struct sedi_ship_notice *sn,
 {
     const char *role = sg_edi_value(seg, 1, 1);
     struct sedi_party *p = NULL;
-    int c;
 
     st->in_nad = 1;
     st->party = NULL;
@@ -181,25 +180,7 @@ dsv_nad(const struct sg_edi_segment *seg, struct sedi_ship_notice *sn,
     } else if (strcmp(role, "DP") == 0 || strcmp(role, "ST") == 0) {
         p = &sn->ship_to;
     }
-    if (p == NULL || p->id != NULL || p->name != NULL) {
-        return;
-    }
-    st->party = p;
-    sedi_set(&p->id, sg_edi_value(seg, 2, 1));
-    sedi_set(&p->qualifier, sg_edi_value(seg, 2, 3));
-    sedi_set(&p->name, sg_edi_value(seg, 4, 1));
-    if (p->name == NULL) {
-        sedi_set(&p->name, sg_edi_value(seg, 3, 1));
-    }
-    for (c = 1; c <= 4 && p->n_address < 4; c++) {
-        sedi_set(&p->address[p->n_address], sg_edi_value(seg, 5, c));
-        if (p->address[p->n_address] != NULL) {
-            p->n_address++;
-        }
-    }
-    sedi_set(&p->city, sg_edi_value(seg, 6, 1));
-    sedi_set(&p->postal_code, sg_edi_value(seg, 8, 1));
-    sedi_set(&p->country, sg_edi_value(seg, 9, 1));
+    st->party = sedi_edifact_nad_take(seg, p) ? p : NULL;
 }
 
 /* One C212 item number (7140) of type 7143 into the line. */

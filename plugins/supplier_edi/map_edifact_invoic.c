@@ -185,8 +185,6 @@ inv_nad(const struct sg_edi_segment *seg, struct sedi_order *o,
 {
     const char *role = sg_edi_value(seg, 1, 1);
     struct sedi_party *p = NULL;
-    struct sg_buf name;
-    int c;
 
     st->in_nad = 1;
     st->party = NULL;
@@ -199,36 +197,7 @@ inv_nad(const struct sg_edi_segment *seg, struct sedi_order *o,
     } else if (strcmp(role, "DP") == 0 || strcmp(role, "ST") == 0) {
         p = &o->ship_to;
     }
-    if (p == NULL || p->id != NULL || p->name != NULL) {
-        return;
-    }
-    st->party = p;
-    sedi_set(&p->id, sg_edi_value(seg, 2, 1));
-    sedi_set(&p->qualifier, sg_edi_value(seg, 2, 3));
-
-    /* C080 party name in up to five parts, else C058's first line. */
-    sg_buf_init(&name);
-    for (c = 1; c <= 5; c++) {
-        const char *part = sg_edi_value(seg, 4, c);
-
-        if (part[0] != '\0') {
-            if (name.len > 0) {
-                sg_buf_adds(&name, " ");
-            }
-            sg_buf_adds(&name, part);
-        }
-    }
-    sedi_set(&p->name, name.len > 0 ? name.data : sg_edi_value(seg, 3, 1));
-    sg_buf_free(&name);
-    for (c = 1; c <= 4 && p->n_address < 4; c++) {
-        sedi_set(&p->address[p->n_address], sg_edi_value(seg, 5, c));
-        if (p->address[p->n_address] != NULL) {
-            p->n_address++;
-        }
-    }
-    sedi_set(&p->city, sg_edi_value(seg, 6, 1));
-    sedi_set(&p->postal_code, sg_edi_value(seg, 8, 1));
-    sedi_set(&p->country, sg_edi_value(seg, 9, 1));
+    st->party = sedi_edifact_nad_take(seg, p) ? p : NULL;
 }
 
 /* One C212 item number (7140) of type 7143 into the line. */

@@ -230,8 +230,6 @@ ordrsp_nad(const struct sg_edi_segment *seg, struct sedi_order *o,
 {
     const char *role = sg_edi_value(seg, 1, 1);
     struct sedi_party *p = NULL;
-    const char *name = sg_edi_value(seg, 4, 1);
-    int c;
 
     st->in_nad = 1;
     st->party = NULL;
@@ -242,22 +240,7 @@ ordrsp_nad(const struct sg_edi_segment *seg, struct sedi_order *o,
     } else if (strcmp(role, "DP") == 0 || strcmp(role, "ST") == 0) {
         p = &o->ship_to;
     }
-    if (p == NULL || p->id != NULL || p->name != NULL) {
-        return;
-    }
-    st->party = p;
-    sedi_set(&p->id, sg_edi_value(seg, 2, 1));
-    sedi_set(&p->qualifier, sg_edi_value(seg, 2, 3));
-    sedi_set(&p->name, name[0] != '\0' ? name : sg_edi_value(seg, 3, 1));
-    for (c = 1; c <= 4 && p->n_address < 4; c++) {
-        sedi_set(&p->address[p->n_address], sg_edi_value(seg, 5, c));
-        if (p->address[p->n_address] != NULL) {
-            p->n_address++;
-        }
-    }
-    sedi_set(&p->city, sg_edi_value(seg, 6, 1));
-    sedi_set(&p->postal_code, sg_edi_value(seg, 8, 1));
-    sedi_set(&p->country, sg_edi_value(seg, 9, 1));
+    st->party = sedi_edifact_nad_take(seg, p) ? p : NULL;
 }
 
 /* One C212 item number (7140) of type 7143, as in ORDERS. */

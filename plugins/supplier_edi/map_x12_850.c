@@ -150,36 +150,7 @@ x12_n1(const struct sg_edi_segment *seg, struct sedi_order *o,
     } else if (strcmp(role, "ST") == 0) {
         p = &o->ship_to;
     }
-    /* A second N1 of a role already filled is left alone. */
-    if (p == NULL || p->id != NULL || p->name != NULL) {
-        st->party = NULL;
-        return;
-    }
-    st->party = p;
-    sedi_set(&p->name, sg_edi_value(seg, 2, 1));
-    sedi_set(&p->qualifier, sg_edi_value(seg, 3, 1));
-    sedi_set(&p->id, sg_edi_value(seg, 4, 1));
-}
-
-static void
-x12_address(const struct sg_edi_segment *seg, struct sedi_party *p)
-{
-    int e;
-
-    if (strcmp(seg->tag, "N3") == 0) {
-        for (e = 1; e <= 2 && p->n_address < 4; e++) {
-            sedi_set(&p->address[p->n_address], sg_edi_value(seg, e, 1));
-            if (p->address[p->n_address] != NULL) {
-                p->n_address++;
-            }
-        }
-    } else {
-        /* N4: city, state, postal code, country.  XXX: the state has
-         * no place in the canonical Party and is dropped. */
-        sedi_set_first(&p->city, sg_edi_value(seg, 1, 1));
-        sedi_set_first(&p->postal_code, sg_edi_value(seg, 3, 1));
-        sedi_set_first(&p->country, sg_edi_value(seg, 4, 1));
-    }
+    st->party = sedi_x12_n1_take(seg, p) ? p : NULL;
 }
 
 /* A product ID pair (235 qualifier, 234 value) of PO1 into the line. */
@@ -352,7 +323,7 @@ sedi_map_x12_850(struct sedi_run *run, const struct sg_edi_transaction *tx,
 
         if (st.party != NULL && (strcmp(t, "N3") == 0 ||
                                  strcmp(t, "N4") == 0)) {
-            x12_address(seg, st.party);
+            sedi_x12_address(seg, st.party);
             continue;
         }
         if (strcmp(t, "N2") != 0 && strcmp(t, "PER") != 0 &&

@@ -183,6 +183,14 @@ int sedi_emit_xml(struct sedi_run *run, const char *key,
 int sedi_ship_notice_tx(struct sedi_run *run,
                         const struct sg_edi_transaction *tx);
 
+/* party.c: an N1 names p unless its role was taken already (1 when it
+ * did); N3 and N4 add its address.  A NAD does both at once. */
+int sedi_x12_n1_take(const struct sg_edi_segment *n1, struct sedi_party *p);
+void sedi_x12_address(const struct sg_edi_segment *seg,
+                      struct sedi_party *p);
+int sedi_edifact_nad_take(const struct sg_edi_segment *nad,
+                          struct sedi_party *p);
+
 /* --- the mappers ------------------------------------------------------- */
 
 /* map_x12_850.c: map one 850; 0, or -1 when it carries errors (already
