@@ -242,6 +242,29 @@ unsigned char *sg_edi_head_read_all(struct sg_edi_head *h, size_t max,
                                     size_t *len);
 
 /*
+ * The common part of an EDI plugin's decode_stream(): when msg (pulled
+ * through msg->read) starts as X12 or EDIFACT, the interchange is read
+ * as it streams, tx_fn, diag_fn and arg as for sg_edi_read_stream(),
+ * whose result goes to *read_n: returns SG_EDI_STREAMED.  Any other
+ * body (XML, JSON, CSV) is read whole, up to SG_EDI_WHOLE_MAX: *whole
+ * becomes msg with the body in memory (the caller passes it to its
+ * decode() and frees whole->data): returns SG_EDI_WHOLE.  Returns
+ * SG_EDI_TOO_LARGE for a body that is neither and longer than that, -1
+ * when the body could not be read.
+ */
+#define SG_EDI_WHOLE_MAX (16 * 1024 * 1024)
+
+enum sg_edi_stream_way {
+    SG_EDI_STREAMED = 1,
+    SG_EDI_WHOLE = 2,
+    SG_EDI_TOO_LARGE = 3
+};
+
+int sg_edi_stream_or_whole(const struct sg_message *msg, sg_edi_tx_fn tx_fn,
+                           sg_edi_diag_fn diag_fn, void *arg, long *read_n,
+                           struct sg_message *whole);
+
+/*
  * Fill d for a problem at an element of seg (seg may be NULL: no
  * position; tag NULL: seg's own tag): what plugins report when a value
  * the reader handed them is wrong.  code, text and tag are borrowed.

@@ -278,3 +278,33 @@ sg_edi_head_read_all(struct sg_edi_head *h, size_t max, size_t *len)
     *len = n;
     return body;
 }
+
+int
+sg_edi_stream_or_whole(const struct sg_message *msg, sg_edi_tx_fn tx_fn,
+                       sg_edi_diag_fn diag_fn, void *arg, long *read_n,
+                       struct sg_message *whole)
+{
+    struct sg_edi_head head;
+    unsigned char *body;
+    int syntax;
+
+    if (sg_edi_head_fill(&head, msg->read, msg->read_arg) < 0) {
+        return -1;
+    }
+    syntax = sg_edi_sniff(head.buf, head.len);
+    if (syntax == SG_EDI_X12 || syntax == SG_EDI_EDIFACT) {
+        *read_n = sg_edi_read_stream((enum sg_edi_syntax)syntax,
+                                     sg_edi_head_read, &head, tx_fn,
+                                     diag_fn, arg);
+        return SG_EDI_STREAMED;
+    }
+    *whole = *msg;
+    body = sg_edi_head_read_all(&head, SG_EDI_WHOLE_MAX, &whole->len);
+    if (body == NULL) {
+        return whole->len == 0 ? -1 : SG_EDI_TOO_LARGE;
+    }
+    whole->data = body;
+    whole->read = NULL;
+    whole->read_arg = NULL;
+    return SG_EDI_WHOLE;
+}

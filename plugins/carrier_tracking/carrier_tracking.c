@@ -585,56 +585,41 @@ ctrk_decode(void *ctxp, const struct sg_message *msg, struct sg_sink *sink)
 
 /*
  * decode() for a body pulled through msg->read: an interchange is read
- * as it streams; a webhook (XML, JSON) is read whole up to
- * CTRK_STREAM_WHOLE_MAX and handed to decode().
+ * as it streams; a webhook (XML, JSON) is read whole, up to
+ * SG_EDI_WHOLE_MAX (core/edi.h), and handed to decode().
  */
-#define CTRK_STREAM_WHOLE_MAX (16 * 1024 * 1024)
-
 static int
 ctrk_decode_stream(void *ctxp, const struct sg_message *msg,
                    struct sg_sink *sink)
 {
-    struct sg_edi_head head;
     struct sg_message whole;
     struct ctrk_run run;
     struct sg_diag d;
-    unsigned char *body;
-    int syntax, rc;
-    long n;
+    long n = 0;
+    int rc;
 
     memset(&run, 0, sizeof(run));
     run.ctx = ctxp;
     run.msg = msg;
     run.sink = sink;
-    if (sg_edi_head_fill(&head, msg->read, msg->read_arg) < 0) {
-        return -1;
-    }
-    syntax = sg_edi_sniff(head.buf, head.len);
-    if (syntax == SG_EDI_X12 || syntax == SG_EDI_EDIFACT) {
-        n = sg_edi_read_stream((enum sg_edi_syntax)syntax, sg_edi_head_read,
-                               &head, ctrk_on_tx, ctrk_on_diag, &run);
+    switch (sg_edi_stream_or_whole(msg, ctrk_on_tx, ctrk_on_diag, &run, &n,
+                                   &whole)) {
+    case SG_EDI_STREAMED:
         return n == -2 ? -1 : ctrk_edi_done(&run, n);
-    }
-
-    whole = *msg;
-    body = sg_edi_head_read_all(&head, CTRK_STREAM_WHOLE_MAX, &whole.len);
-    if (body == NULL && whole.len == 0) {
-        return -1;
-    }
-    if (body == NULL) {
+    case SG_EDI_WHOLE:
+        rc = ctrk_decode(ctxp, &whole, sink);
+        free((void *)whole.data);
+        return rc;
+    case SG_EDI_TOO_LARGE:
         memset(&d, 0, sizeof(d));
         d.code = "carrier_tracking.too_large";
         d.text = "streaming is for EDI bodies: a body that is not X12 or "
                  "EDIFACT is read whole, and this one is over 16 MB";
         ctrk_report(&run, &d);
         return -1;
+    default:
+        return -1;
     }
-    whole.data = body;
-    whole.read = NULL;
-    whole.read_arg = NULL;
-    rc = ctrk_decode(ctxp, &whole, sink);
-    free(body);
-    return rc;
 }
 
 static int

@@ -8,8 +8,10 @@
  * looks at the body itself to pick the reader, hands each transaction
  * set to its mapper (map_x12_850.c, map_edifact_orders.c) or the body
  * to the XML path (map_xml_order.c), and reports every problem with its
- * position.  Suppliers' answers to our orders (X12 855, EDIFACT ORDRSP)
- * go to response.c, which maps them into <order_response> documents.  Validation against the XSD, queueing and the procurement
+ * position.  The suppliers' other documents have their own files:
+ * answers to our orders (X12 855, EDIFACT ORDRSP) response.c, ship
+ * notices (856, DESADV) ship_notice.c, invoices (810, INVOIC)
+ * invoice.c.  Validation against the XSD, queueing and the procurement
  * rules (supplier registry, approval levels) happen in the core.
  *
  * This file also holds what the mappers share: the order model, decimal
@@ -930,57 +932,42 @@ sedi_decode(void *ctxp, const struct sg_message *msg, struct sg_sink *sink)
 
 /*
  * decode() for a body pulled through msg->read: an interchange is read
- * as it streams, in the memory of its largest set; anything else (XML)
- * is read whole, up to SEDI_STREAM_WHOLE_MAX, and handed to decode().
+ * as it streams; an XML body is read whole, up to SG_EDI_WHOLE_MAX
+ * (core/edi.h), and decoded as by decode().
  */
-#define SEDI_STREAM_WHOLE_MAX (16 * 1024 * 1024)
-
 static int
 sedi_decode_stream(void *ctxp, const struct sg_message *msg,
                    struct sg_sink *sink)
 {
-    struct sg_edi_head head;
     struct sg_message whole;
     struct sedi_run run;
     struct sg_diag d;
-    unsigned char *body;
-    int syntax, rc;
-    long n;
+    long n = 0;
+    int rc;
 
     memset(&run, 0, sizeof(run));
     run.ctx = ctxp;
     run.msg = msg;
     run.sink = sink;
     run.max_documents = LONG_MAX;
-    if (sg_edi_head_fill(&head, msg->read, msg->read_arg) < 0) {
-        return -1;
-    }
-    syntax = sg_edi_sniff(head.buf, head.len);
-    if (syntax == SG_EDI_X12 || syntax == SG_EDI_EDIFACT) {
-        n = sg_edi_read_stream((enum sg_edi_syntax)syntax, sg_edi_head_read,
-                               &head, sedi_on_tx, sedi_on_diag, &run);
+    switch (sg_edi_stream_or_whole(msg, sedi_on_tx, sedi_on_diag, &run, &n,
+                                   &whole)) {
+    case SG_EDI_STREAMED:
         return n == -2 ? -1 : sedi_edi_done(&run, n);
-    }
-
-    whole = *msg;
-    body = sg_edi_head_read_all(&head, SEDI_STREAM_WHOLE_MAX, &whole.len);
-    if (body == NULL && whole.len == 0) {
-        return -1;
-    }
-    if (body == NULL) {
+    case SG_EDI_WHOLE:
+        rc = sedi_decode(ctxp, &whole, sink);
+        free((void *)whole.data);
+        return rc;
+    case SG_EDI_TOO_LARGE:
         memset(&d, 0, sizeof(d));
         d.code = "supplier_edi.too_large";
         d.text = "streaming is for EDI bodies: a body that is not X12 or "
                  "EDIFACT is read whole, and this one is over 16 MB";
         sedi_report(&run, &d);
         return -1;
+    default:
+        return -1;
     }
-    whole.data = body;
-    whole.read = NULL;
-    whole.read_arg = NULL;
-    rc = sedi_decode(ctxp, &whole, sink);
-    free(body);
-    return rc;
 }
 
 static int
